@@ -1,0 +1,113 @@
+"""Talk to a person: collect name, contact and question, then hand them to the agency."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import services
+from recruitbot.contact import Contact, EmailProblem, clean_name, parse_contact
+from recruitbot.handoff import CallbackRequest, HandoffService
+
+log = logging.getLogger(__name__)
+
+MIN_QUESTION_CHARS = 3
+MAX_QUESTION_CHARS = 2000
+HANDOFF_SLOTS = ("handoff_name", "handoff_contact", "handoff_question")
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """Validates each answer; a refused answer is re-asked with the reason."""
+
+    def name(self) -> str:
+        """The form's validation action."""
+        return "validate_handoff_form"
+
+    def validate_handoff_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the name without "my name is"; refuse what is not a name."""
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_name")
+        return {"handoff_name": name}
+
+    def validate_handoff_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a valid email address or UK phone number, normalised."""
+        contact = parse_contact(str(value or ""))
+        if isinstance(contact, EmailProblem):
+            dispatcher.utter_message(response="utter_invalid_email", reason=contact.reason)
+            return {"handoff_contact": None}
+        if contact is None:
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"handoff_contact": None}
+        return {"handoff_contact": contact.value}
+
+    def validate_handoff_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept any question of a sensible length."""
+        question = str(value or "").strip()
+        if not MIN_QUESTION_CHARS <= len(question) <= MAX_QUESTION_CHARS:
+            dispatcher.utter_message(response="utter_invalid_question")
+            return {"handoff_question": None}
+        return {"handoff_question": question}
+
+
+class ActionSubmitHandoff(Action):
+    """Stores the callback request, mails the agency and tells the candidate when to expect a reply."""
+
+    def __init__(self, service: HandoffService | None = None, reply_within_hours: int | None = None) -> None:
+        self._service = service
+        self._reply_within_hours = reply_within_hours
+
+    def name(self) -> str:
+        """The form's submit action."""
+        return "action_submit_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Submit the request; clear the form's slots once it is sent."""
+        clear = [SlotSet(slot, None) for slot in HANDOFF_SLOTS]
+        contact = parse_contact(tracker.get_slot("handoff_contact") or "")
+        if not isinstance(contact, Contact):
+            # Only reachable if the slot was set around the form's validation.
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return clear
+        request = CallbackRequest(
+            sender_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            name=tracker.get_slot("handoff_name") or "",
+            contact=contact,
+            question=tracker.get_slot("handoff_question") or "",
+        )
+        service = self._service or services.handoff_service()
+        try:
+            outcome = service.submit(request)
+        except (OSError, smtplib.SMTPException, SQLAlchemyError):
+            log.exception("callback request for conversation %s could not be sent", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []  # the details are kept, so asking again retries without retyping
+        if outcome.office_open:
+            hours = self._reply_within_hours or services.reply_within_hours()
+            dispatcher.utter_message(
+                response="utter_handoff_sent_open", reference=outcome.reference, reply_within_hours=hours
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_sent_closed",
+                reference=outcome.reference,
+                next_open_day=outcome.next_opening.strftime("%A"),
+                next_open_time=outcome.next_opening.strftime("%H:%M"),
+            )
+        return clear

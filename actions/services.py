@@ -1,0 +1,30 @@
+"""The real services the actions use, built lazily from settings on first use."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from recruitbot.db import shared_engine
+from recruitbot.handoff import HandoffService
+from recruitbot.mail import make_mailer
+from recruitbot.office_hours import OfficeHours
+from recruitbot.settings import load_settings
+
+
+@lru_cache(maxsize=1)
+def handoff_service() -> HandoffService:
+    """The callback-request service for this process."""
+    settings = load_settings()
+    return HandoffService(
+        engine=shared_engine(settings.database_url),
+        mailer=make_mailer(settings),
+        office_hours=OfficeHours.parse(settings.office_hours, settings.office_timezone),
+        agency_inbox=settings.agency_inbox,
+        sender=settings.smtp_from,
+    )
+
+
+@lru_cache(maxsize=1)
+def reply_within_hours() -> int:
+    """How many working hours the agency promises to reply within."""
+    return load_settings().reply_within_hours

@@ -1,0 +1,1 @@
+"""recruitbot: the framework-free core of the 11 Recruitment candidate assistant."""

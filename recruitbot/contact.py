@@ -1,0 +1,89 @@
+"""Validation of the personal details people type into chat: names, emails, UK phones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+_NAME_PREFIX = re.compile(r"^(?:hi,?\s+)?(?:my name is|my name's|name's|i am|i'm|im|it's|its|this is|call me)\s+", re.I)
+_NAME = re.compile(r"^[^\W\d_]+(?:(?:\.?[ '\-]|\.)[^\W\d_]+)*\.?$")
+_PHONE_CHARS = re.compile(r"^[+()\d][\d ()\-.]{6,24}$")
+MAX_NAME_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A validated contact: ``kind`` is "email" or "phone", ``value`` its normal form."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class EmailProblem:
+    """Why an email address was refused, in the library's words (safe to show its owner)."""
+
+    reason: str
+
+
+def clean_name(text: str) -> str | None:
+    """Return the person's name from what they typed, or None when it is not a name."""
+    candidate = _NAME_PREFIX.sub("", text.strip()).strip(" .!,")
+    if not candidate or len(candidate) > MAX_NAME_LENGTH or len(candidate.split()) > 5:
+        return None
+    return candidate if _NAME.match(candidate) else None
+
+
+def check_email(text: str) -> Contact | EmailProblem:
+    """Validate an email address's syntax (no network look-up: that would leak and stall)."""
+    try:
+        result = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        return EmailProblem(reason=str(exc))
+    return Contact(kind="email", value=result.normalized)
+
+
+def parse_uk_phone(text: str) -> Contact | None:
+    """Return a UK phone number in E.164 form, or None when it is not one."""
+    raw = text.strip()
+    if not _PHONE_CHARS.match(raw):
+        return None
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        if not digits.startswith("44"):
+            return None
+        national = digits[2:]
+    elif digits.startswith("0044"):
+        national = digits[4:]
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
+        return None
+    national = national.removeprefix("0")  # "+44 (0)7700 ..." written with the trunk zero
+    # UK numbers are ten digits after the trunk prefix (a few old areas have nine).
+    if len(national) not in (9, 10) or national[0] not in "1237":
+        return None
+    return Contact(kind="phone", value=f"+44{national}")
+
+
+def parse_contact(text: str) -> Contact | EmailProblem | None:
+    """Read an email address or a UK phone number from what the person typed.
+
+    Returns:
+        The contact; an EmailProblem when it looks like an email but is not valid;
+        None when it is neither.
+    """
+    stripped = text.strip()
+    if "@" in stripped:
+        return check_email(stripped)
+    return parse_uk_phone(stripped)
+
+
+def mask(value: str) -> str:
+    """A log-safe form of an email address or phone number ("j***@example.com")."""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return f"{value[:3]}***{value[-2:]}" if len(value) > 5 else "***"

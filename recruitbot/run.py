@@ -1,0 +1,222 @@
+"""Start the whole bot: the action server and the Rasa server, ready-checked, stopped together.
+
+`make run` calls this after setup. Ports come from RASA_PORT (5005) and ACTION_PORT (5055).
+Ctrl-C (or SIGTERM) stops every process cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from recruitbot.settings import PROJECT_ROOT, load_settings
+from recruitbot.train import model_path
+
+READY_TIMEOUT_S = 240.0
+
+
+class StartupError(RuntimeError):
+    """The bot could not start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The TCP ports the bot listens on (all on this host)."""
+
+    rasa: int = 5005
+    actions: int = 5055
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        """Ports from RASA_PORT and ACTION_PORT, with the defaults above."""
+        try:
+            return cls(
+                rasa=int(os.environ.get("RASA_PORT") or cls.rasa),
+                actions=int(os.environ.get("ACTION_PORT") or cls.actions),
+            )
+        except ValueError as exc:
+            raise StartupError(f"RASA_PORT and ACTION_PORT must be port numbers ({exc})") from exc
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def child_environment(ports: Ports) -> dict[str, str]:
+    """The environment both servers run with (endpoints.yml reads these variables)."""
+    settings = load_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("RECRUITBOT_TRACKER_DB", str(settings.var_dir / "tracker.db"))
+    env["RECRUITBOT_ACTION_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def _server_commands(ports: Ports, model: Path) -> dict[str, list[str]]:
+    python = sys.executable
+    return {
+        "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
+        "rasa": [
+            python, "-m", "rasa", "run",
+            "--model", str(model),
+            "--port", str(ports.rasa),
+            "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml",
+        ],
+    }
+
+
+def ask(port: int, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, object]]:
+    """Send one message over the REST channel and return the bot's replies."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        replies: list[dict[str, object]] = json.load(response)
+        return replies
+
+
+def _answers_canary(port: int) -> bool:
+    # GET / answers 200 even when no model loaded; only a real reply proves readiness.
+    try:
+        return bool(ask(port, f"readiness-{uuid.uuid4().hex}", "hello", timeout=10))
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+def _action_server_up(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+class Stack:
+    """The running servers; use ``running()`` to start them and stop them afterwards."""
+
+    def __init__(self, ports: Ports, model: Path, log_dir: Path | None = None) -> None:
+        self.ports = ports
+        self.model = model
+        self._log_dir = log_dir
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        """Start both servers and wait until the bot answers a canary message."""
+        for port in (self.ports.rasa, self.ports.actions):
+            if _port_taken(port):
+                raise StartupError(f"port {port} is already in use: stop what uses it or set RASA_PORT/ACTION_PORT")
+        env = child_environment(self.ports)
+        for name, command in _server_commands(self.ports, self.model).items():
+            output = None
+            if self._log_dir:
+                self._log_dir.mkdir(parents=True, exist_ok=True)
+                output = (self._log_dir / f"{name}.log").open("ab")
+            # A session of its own: Ctrl-C reaches only us, and we stop the children in order.
+            self._processes[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output, start_new_session=True
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        checks = (("actions", lambda: _action_server_up(self.ports.actions)),
+                  ("rasa", lambda: _answers_canary(self.ports.rasa)))
+        for name, check in checks:
+            while not check():
+                self.raise_if_exited()
+                if time.monotonic() > deadline:
+                    raise StartupError(f"the {name} server did not become ready in {READY_TIMEOUT_S:.0f} s")
+                time.sleep(0.5)
+
+    def raise_if_exited(self) -> None:
+        """Raise StartupError if any server has stopped."""
+        for name, process in self._processes.items():
+            if process.poll() is not None:
+                raise StartupError(f"the {name} server exited with code {process.returncode}")
+
+    def stop(self) -> None:
+        """Stop every server: SIGTERM, then SIGKILL after 15 s."""
+        for process in self._processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self._processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes.clear()
+
+    @contextmanager
+    def running(self) -> Iterator[Stack]:
+        """Start the servers for the ``with`` block and stop them after it."""
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    """Run the bot until Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        ports = Ports.from_env()
+        model = model_path()
+        if not model.exists():
+            raise StartupError("no trained model for the current data: run `make run` (it trains first)")
+        stack = Stack(ports, model)
+        print(f"starting recruitbot (model {model.name}); this takes about a minute...", file=sys.stderr)
+        with stack.running():
+            print(
+                "\nrecruitbot is ready:\n"
+                f"  REST       POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
+                f"  socket.io  http://localhost:{ports.rasa}/socket.io\n"
+                f"  actions    http://localhost:{ports.actions}/webhook\n"
+                "Press Ctrl-C to stop.",
+                file=sys.stderr,
+                flush=True,
+            )
+            while True:
+                stack.raise_if_exited()
+                time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping recruitbot...", file=sys.stderr)
+        return 0
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

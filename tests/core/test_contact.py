@@ -1,0 +1,39 @@
+import pytest
+
+from recruitbot.contact import Contact, EmailProblem, clean_name, mask, parse_contact
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("jo.bloggs@example.co.uk", Contact("email", "jo.bloggs@example.co.uk")),
+        (" 07700 900 123 ", Contact("phone", "+447700900123")),
+        ("0113-496-0000", Contact("phone", "+441134960000")),
+        ("+447700900123", Contact("phone", "+447700900123")),
+        ("0044 7700 900123", Contact("phone", "+447700900123")),
+        ("077009", None),
+        ("+33 1 23 45 67 89", None),
+        ("my number is secret", None),
+    ],
+)
+def test_parse_contact(typed, expected):
+    assert parse_contact(typed) == expected
+
+
+def test_bad_email_gives_the_reason():
+    problem = parse_contact("jo@@example")
+    assert isinstance(problem, EmailProblem) and problem.reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("I'm Jo", "Jo"), ("call me Mo Farah", "Mo Farah"), ("Dr. Who", "Dr. Who"), ("J. R. Hartley", "J. R. Hartley"),
+     ("", None), ("a" * 81, None), ("Anne-Marie", "Anne-Marie")],
+)
+def test_clean_name(typed, name):
+    assert clean_name(typed) == name
+
+
+def test_mask_hides_personal_details():
+    assert mask("jo.bloggs@example.co.uk") == "j***@example.co.uk"
+    assert mask("+447700900123") == "+44***23"

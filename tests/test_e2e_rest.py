@@ -1,0 +1,84 @@
+"""The real Rasa and action servers on free ports, holding a conversation over the REST channel."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from recruitbot.run import Ports, Stack, ask, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+
+def response_texts(name: str) -> list[str]:
+    for source in (ROOT / "domain.yml", ROOT / "data" / "responses" / "faq.yml"):
+        responses = yaml.safe_load(source.read_text()).get("responses", {})
+        if name in responses:
+            return [variation["text"] for variation in responses[name]]
+    raise KeyError(name)
+
+
+@pytest.fixture(scope="module")
+def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, var: Path) -> Iterator[Stack]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RECRUITBOT_VAR_DIR", str(var))
+        env.delenv("SMTP_HOST", raising=False)
+        running = Stack(Ports(rasa=free_port(), actions=free_port()), trained_model, log_dir=var / "logs")
+        with running.running():
+            yield running
+
+
+def texts(stack: Stack, sender: str, message: str) -> list[str]:
+    return [str(reply.get("text", "")) for reply in ask(stack.ports.rasa, sender, message)]
+
+
+def test_a_candidate_asks_questions_then_asks_for_a_person(stack: Stack, var: Path) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    greeting = ask(stack.ports.rasa, sender, "hi there")
+    assert [r["text"] for r in greeting] == response_texts("utter_greet")
+    assert "/human_handoff" in [b["payload"] for b in greeting[0]["buttons"]]
+
+    assert texts(stack, sender, "does getting a 2nd interview mean ive got the job??") == response_texts(
+        "utter_faq/second_interview_meaning")
+    # The related-question button sends its title as text; it must reach its own answer.
+    assert texts(stack, sender, "Why do employers hold second interviews?") == response_texts(
+        "utter_faq/second_interview_purpose")
+
+    assert texts(stack, sender, "can I speak to a real person please") == (
+        response_texts("utter_handoff_intro") + response_texts("utter_ask_handoff_name"))
+    assert texts(stack, sender, "Sam Patel") == [
+        response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Sam Patel")]
+    [refusal, reask] = texts(stack, sender, "sam.patel@@example")
+    assert refusal.startswith("That email address doesn't look right")
+    assert reask == response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Sam Patel")
+    assert texts(stack, sender, "sam.patel@example.co.uk") == response_texts("utter_ask_handoff_question")
+    [done] = texts(stack, sender, "Could someone look over my CV before my interview on Friday?")
+    assert done.startswith("Done: your request (reference CB-")
+
+    [mail] = list((var / "outbox").glob("*.eml"))
+    body = mail.read_text()
+    assert "Sam Patel" in body and "sam.patel@example.co.uk" in body and "CV before my interview" in body
+
+    assert texts(stack, sender, "wait, am I talking to a bot?") == response_texts("utter_iamabot")
+
+
+def test_gibberish_gets_an_honest_fallback_with_suggestions(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    [reply] = ask(stack.ports.rasa, sender, "qwxz plorf zzzt")
+    assert reply["text"] == response_texts("utter_ask_affirmation")[0]
+    payloads = [b["payload"] for b in reply["buttons"]]
+    assert payloads[-2:] == ["/human_handoff", "/out_of_scope"]
+    # "Something else" asks to rephrase; then a clear question is answered.
+    assert texts(stack, sender, "/out_of_scope") == response_texts("utter_ask_rephrase")
+    assert texts(stack, sender, "how long does it take them to decide") == response_texts(
+        "utter_faq/decision_timeline")
