@@ -8,7 +8,9 @@ from recruitbot.db import shared_engine
 from recruitbot.handoff import HandoffService
 from recruitbot.mail import make_mailer
 from recruitbot.office_hours import OfficeHours
+from recruitbot.places import load_gazetteer
 from recruitbot.settings import load_settings
+from recruitbot.vacancies.search import Catalogue
 
 
 @lru_cache(maxsize=1)
@@ -28,3 +30,9 @@ def handoff_service() -> HandoffService:
 def reply_within_hours() -> int:
     """How many working hours the agency promises to reply within."""
     return load_settings().reply_within_hours
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The vacancy catalogue for this process."""
+    return Catalogue(shared_engine(load_settings().database_url), load_gazetteer())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -63,7 +64,9 @@ async def evaluate(model: Path, data: Path = HELDOUT) -> Report:
     """Parse every held-out example with ``model`` and score the results."""
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # otherwise every parse is logged at DEBUG
     agent = Agent.load(str(model))
     report = Report()
     for example in load_data(str(data)).intent_examples:

@@ -1,0 +1,194 @@
+"""Vacancy search in chat: cards three at a time, refinement, "show more", "more like this"."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import services
+from actions.responses import response_text
+from recruitbot.nlp import strip_preposition
+from recruitbot.vacancies.asked_salary import asked_min_salary
+from recruitbot.vacancies.cards import describe_criteria, describe_widening, vacancy_card
+from recruitbot.vacancies.model import JOB_TYPES, SearchCriteria, SearchResult, Vacancy, is_too_broad
+from recruitbot.vacancies.search import Catalogue
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 3
+
+
+def criteria_from(tracker: Tracker) -> SearchCriteria:
+    """The search the conversation asks for: slots (kept between turns) plus any salary just typed."""
+    location = tracker.get_slot("location")
+    job_type = tracker.get_slot("job_type")
+    typed_salary = asked_min_salary(tracker.latest_message.get("text") or "")
+    min_salary = typed_salary or tracker.get_slot("min_salary")
+    return SearchCriteria(
+        keyword=(tracker.get_slot("keyword") or "").strip() or None,
+        location=strip_preposition(location) if location else None,
+        job_type=job_type if job_type in JOB_TYPES else None,
+        min_salary=int(min_salary) if min_salary else None,
+    )
+
+
+def _criteria_label(domain: DomainDict, criteria: SearchCriteria) -> str:
+    return describe_criteria(criteria) or response_text(domain, "utter_criteria_anything") or ""
+
+
+def _button(domain: DomainDict, response: str, payload: str) -> dict[str, str]:
+    return {"title": response_text(domain, response) or payload, "payload": payload}
+
+
+def _result_buttons(domain: DomainDict, more: bool) -> list[dict[str, str]]:
+    buttons = [_button(domain, "utter_button_show_more", "/more_vacancies")] if more else []
+    return buttons + [
+        _button(domain, "utter_button_alert_me", "/subscribe_alerts"),
+        _button(domain, "utter_topic_human_handoff", "/human_handoff"),
+    ]
+
+
+def send_cards(
+    dispatcher: CollectingDispatcher, domain: DomainDict, found: list[Vacancy], buttons: list[dict[str, str]]
+) -> None:
+    """Send vacancies as cards in a custom payload, with the quick replies as buttons."""
+    apply_title = response_text(domain, "utter_button_apply") or ""
+    similar_title = response_text(domain, "utter_button_more_like_this") or ""
+    cards = [vacancy_card(vacancy, apply_title, similar_title) for vacancy in found]
+    dispatcher.utter_message(json_message={"type": "vacancy_cards", "cards": cards}, buttons=buttons)
+
+
+def _remembered(result: SearchResult, shown: list[Vacancy]) -> SlotSet:
+    search = {**asdict(result.criteria), "offset": result.offset, "total": result.total,
+              "shown": [vacancy.id for vacancy in shown]}
+    return SlotSet("vacancy_search", search)
+
+
+class _CatalogueAction(Action):
+    """Base for actions that read the catalogue (abstract: registers no action itself)."""
+
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self._catalogue = catalogue
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The injected catalogue, or the real one built from settings."""
+        return self._catalogue or services.catalogue()
+
+    def name(self) -> str:  # pragma: no cover - overridden by every concrete action
+        """Abstract."""
+        raise NotImplementedError
+
+
+class ActionSearchVacancies(_CatalogueAction):
+    """Search with the conversation's criteria; widen, explain and always offer an alert."""
+
+    def name(self) -> str:
+        """The search action."""
+        return "action_search_vacancies"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask for criteria when the search would be too broad; otherwise show the first page."""
+        criteria = criteria_from(tracker)
+        if is_too_broad(criteria):
+            dispatcher.utter_message(response="utter_ask_vacancy_criteria")
+            return [SlotSet("vacancy_search", None)]
+        try:
+            result = self.catalogue.search(criteria, offset=0, limit=PAGE_SIZE)
+        except SQLAlchemyError:
+            log.exception("vacancy search failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_vacancy_search_failed")
+            return []
+        events: list[EventType] = [SlotSet("min_salary", criteria.min_salary)]
+        if not result.vacancies:
+            dispatcher.utter_message(response="utter_vacancies_none", buttons=_result_buttons(domain, more=False))
+            return [*events, SlotSet("vacancy_search", None)]
+        if result.widened:
+            dispatcher.utter_message(response="utter_vacancies_widened", widened=describe_widening(result.widened))
+        label = _criteria_label(domain, result.criteria)
+        if result.total == 1:
+            dispatcher.utter_message(response="utter_vacancies_found_one", criteria=label)
+        else:
+            dispatcher.utter_message(
+                response="utter_vacancies_found_some", total=result.total, shown=len(result.vacancies), criteria=label
+            )
+        more = result.total > len(result.vacancies)
+        send_cards(dispatcher, domain, result.vacancies, _result_buttons(domain, more))
+        return [*events, _remembered(result, result.vacancies)]
+
+
+class ActionMoreVacancies(_CatalogueAction):
+    """The next page of the last search."""
+
+    def name(self) -> str:
+        """The "show more" action."""
+        return "action_more_vacancies"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Show the next three, or say that was all."""
+        last: dict[str, Any] | None = tracker.get_slot("vacancy_search")
+        if not last:
+            dispatcher.utter_message(response="utter_vacancies_no_search")
+            return []
+        criteria = SearchCriteria(**{key: last.get(key) for key in ("keyword", "location", "job_type", "min_salary")})
+        offset = int(last.get("offset", 0)) + PAGE_SIZE
+        try:
+            result = self.catalogue.search(criteria, offset=offset, limit=PAGE_SIZE)
+        except SQLAlchemyError:
+            log.exception("vacancy search failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_vacancy_search_failed")
+            return []
+        if not result.vacancies:
+            dispatcher.utter_message(
+                response="utter_vacancies_no_more", criteria=_criteria_label(domain, criteria),
+                buttons=_result_buttons(domain, more=False),
+            )
+            return []
+        last_shown = offset + len(result.vacancies)
+        dispatcher.utter_message(response="utter_vacancies_more", first=offset + 1, last=last_shown, total=result.total)
+        send_cards(dispatcher, domain, result.vacancies, _result_buttons(domain, result.total > last_shown))
+        return [_remembered(result, result.vacancies)]
+
+
+class ActionSimilarVacancies(_CatalogueAction):
+    """Vacancies like the one on a card (or like the first one just shown)."""
+
+    def name(self) -> str:
+        """The "more like this" action."""
+        return "action_similar_vacancies"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Show up to three similar open vacancies."""
+        vacancy_id = next(tracker.get_latest_entity_values("vacancy_id"), None)
+        if vacancy_id is None:
+            shown = (tracker.get_slot("vacancy_search") or {}).get("shown") or []
+            vacancy_id = shown[0] if shown else None
+        if vacancy_id is None:
+            dispatcher.utter_message(response="utter_vacancies_no_search")
+            return []
+        try:
+            if self.catalogue.get(vacancy_id) is None:
+                dispatcher.utter_message(response="utter_vacancy_gone")
+            similar = self.catalogue.similar(vacancy_id, limit=PAGE_SIZE)
+        except SQLAlchemyError:
+            log.exception("similar-vacancy search failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_vacancy_search_failed")
+            return []
+        if not similar:
+            dispatcher.utter_message(response="utter_no_similar_vacancies", buttons=_result_buttons(domain, False))
+            return []
+        send_cards(dispatcher, domain, similar, _result_buttons(domain, more=False))
+        return []

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
+
+from actions.vacancies import ActionMoreVacancies, ActionSearchVacancies, ActionSimilarVacancies, criteria_from
+from recruitbot.db import make_engine
+from recruitbot.places import load_gazetteer
+from recruitbot.vacancies.model import SearchCriteria
+from recruitbot.vacancies.sample import seed_if_empty
+from recruitbot.vacancies.search import Catalogue
+from tests.helpers import domain, make_tracker
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory) -> Catalogue:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'bot.db'}")
+    gazetteer = load_gazetteer()
+    report = seed_if_empty(engine, gazetteer, today=date.today())
+    assert report is not None and report.created >= 300
+    return Catalogue(engine, gazetteer)
+
+
+def search_tracker(text: str, **slots) -> object:
+    return make_tracker(slots=slots, latest_message={"text": text, "intent": {"name": "search_vacancies"}})
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def test_criteria_come_from_slots_and_typed_salary():
+    tracker = search_tracker("marketing jobs near Manchester paying over 30k",
+                             keyword="marketing", location="near Manchester", job_type="perm")
+    assert criteria_from(tracker) == SearchCriteria("marketing", "Manchester", "perm", 30000)
+    remembered = search_tracker("what about perm ones?", keyword="admin", location="Leeds", job_type="perm",
+                                min_salary=25000.0)
+    assert criteria_from(remembered) == SearchCriteria("admin", "Leeds", "perm", 25000)
+
+
+async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
+    dispatcher = CollectingDispatcher()
+    tracker = search_tracker("any temp admin jobs in Leeds?", keyword="admin", location="Leeds", job_type="temp")
+    events = await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
+    expected = catalogue.search(SearchCriteria("admin", "Leeds", "temp"), limit=3)
+    assert expected.total > 3 and not expected.widened
+    assert responses(dispatcher) == ["utter_vacancies_found_some", None]
+    assert dispatcher.messages[0]["total"] == expected.total
+    assert dispatcher.messages[0]["criteria"] == "temp · admin · Leeds"
+    cards = dispatcher.messages[1]["custom"]["cards"]
+    assert [c["id"] for c in cards] == [v.id for v in expected.vacancies]
+    assert all(c["job_type"] == "temp" and c["location"] == "Leeds" for c in cards)
+    assert cards[0]["actions"][0] == {"type": "link", "title": "Apply / view", "url": expected.vacancies[0].url}
+    assert [b["payload"] for b in dispatcher.messages[1]["buttons"]] == [
+        "/more_vacancies", "/subscribe_alerts", "/human_handoff"]
+    assert events == [
+        SlotSet("min_salary", None),
+        SlotSet("vacancy_search", {"keyword": "admin", "location": "Leeds", "job_type": "temp", "min_salary": None,
+                                   "offset": 0, "total": expected.total, "shown": [c["id"] for c in cards]}),
+    ]
+
+
+async def test_too_broad_asks_for_criteria(catalogue):
+    dispatcher = CollectingDispatcher()
+    events = await ActionSearchVacancies(catalogue).run(dispatcher, search_tracker("any jobs?"), domain())
+    assert responses(dispatcher) == ["utter_ask_vacancy_criteria"]
+    assert events == [SlotSet("vacancy_search", None)]
+
+
+async def test_no_exact_match_widens_says_how_and_offers_an_alert(catalogue):
+    criteria = SearchCriteria("payroll", "Kendal", "temp")
+    expected = catalogue.search(criteria, limit=3)
+    assert expected.widened, "the sample feed has no temp payroll job in Kendal"
+    dispatcher = CollectingDispatcher()
+    tracker = search_tracker("temp payroll jobs in kendal", keyword="payroll", location="Kendal", job_type="temp")
+    await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
+    assert responses(dispatcher)[0] == "utter_vacancies_widened"
+    assert dispatcher.messages[0]["widened"].startswith("Kendal → Cumbria")
+    assert "/subscribe_alerts" in [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+
+
+async def test_nothing_anywhere_is_never_a_dead_end(catalogue):
+    dispatcher = CollectingDispatcher()
+    tracker = search_tracker("astronaut jobs", keyword="astronaut")
+    events = await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
+    assert responses(dispatcher) == ["utter_vacancies_none"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/subscribe_alerts", "/human_handoff"]
+    assert events == [SlotSet("min_salary", None), SlotSet("vacancy_search", None)]
+
+
+async def test_show_more_pages_through_then_says_that_is_all(catalogue):
+    criteria = SearchCriteria("admin", "Leeds", "temp")
+    total = catalogue.search(criteria, limit=3).total
+    last = {"keyword": "admin", "location": "Leeds", "job_type": "temp", "min_salary": None, "offset": 0,
+            "total": total, "shown": []}
+    seen: list[str] = []
+    for _ in range(0, total, 3):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(slots={"vacancy_search": last}, latest_message={"text": "show more"})
+        events = await ActionMoreVacancies(catalogue).run(dispatcher, tracker, domain())
+        if not events:
+            break
+        last = events[0]["value"]
+        seen += last["shown"]
+    assert responses(dispatcher) == ["utter_vacancies_no_more"]
+    first_page = [v.id for v in catalogue.search(criteria, limit=3).vacancies]
+    assert len(set(seen)) == len(seen) == total - 3 and not set(seen) & set(first_page)
+
+
+async def test_show_more_without_a_search(catalogue):
+    dispatcher = CollectingDispatcher()
+    assert await ActionMoreVacancies(catalogue).run(dispatcher, make_tracker(), domain()) == []
+    assert responses(dispatcher) == ["utter_vacancies_no_search"]
+
+
+async def test_more_like_this_uses_the_card_id(catalogue):
+    shown = catalogue.search(SearchCriteria("marketing", "Manchester", "perm"), limit=1).vacancies[0]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(latest_message={
+        "text": f'/similar_vacancies{{"vacancy_id": "{shown.id}"}}', "intent": {"name": "similar_vacancies"},
+        "entities": [{"entity": "vacancy_id", "value": shown.id}]})
+    await ActionSimilarVacancies(catalogue).run(dispatcher, tracker, domain())
+    cards = dispatcher.messages[0]["custom"]["cards"]
+    assert cards and shown.id not in [c["id"] for c in cards]
+    assert [c["id"] for c in cards] == [v.id for v in catalogue.similar(shown.id, limit=3)]
+
+
+class BrokenCatalogue(Catalogue):
+    def __init__(self) -> None:
+        pass
+
+    def search(self, *args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+
+async def test_database_failure_is_explained_not_silent():
+    dispatcher = CollectingDispatcher()
+    tracker = search_tracker("admin jobs in leeds", keyword="admin", location="Leeds")
+    assert await ActionSearchVacancies(BrokenCatalogue()).run(dispatcher, tracker, domain()) == []
+    assert responses(dispatcher) == ["utter_vacancy_search_failed"]
