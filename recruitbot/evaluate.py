@@ -19,6 +19,7 @@ from typing import Any
 from recruitbot.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+DEV = PROJECT_ROOT / "tests" / "nlu" / "dev.yml"
 
 
 @dataclass

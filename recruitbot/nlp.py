@@ -63,7 +63,7 @@ def place_patterns(names: Iterable[str], common_words: set[str]) -> Iterator[dic
             yield {"label": "location", "pattern": [{"ORTH": name}]}
             yield {
                 "label": "location",
-                "pattern": [{"LOWER": {"IN": list(PLACE_PREPOSITIONS)}}, {"LOWER": name.lower()}],
+                "pattern": [{"LOWER": {"IN": list(PLACE_PREPOSITIONS)}}, {"ORTH": name.lower()}],
             }
         else:
             yield {"label": "location", "pattern": name}

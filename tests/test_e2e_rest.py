@@ -82,3 +82,25 @@ def test_gibberish_gets_an_honest_fallback_with_suggestions(stack: Stack) -> Non
     assert texts(stack, sender, "/out_of_scope") == response_texts("utter_ask_rephrase")
     assert texts(stack, sender, "how long does it take them to decide") == response_texts(
         "utter_faq/decision_timeline")
+
+
+def cards_of(replies: list[dict]) -> list[dict]:
+    return [card for reply in replies if reply.get("custom") for card in reply["custom"]["cards"]]
+
+
+def test_vacancy_search_refine_show_more_and_no_dead_end(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    first = cards_of(ask(stack.ports.rasa, sender, "any temp admin jobs in Leeds?"))
+    assert len(first) == 3
+    assert {(c["job_type"], c["location"]) for c in first} == {("temp", "Leeds")}
+
+    perm = ask(stack.ports.rasa, sender, "what about perm ones?")
+    assert {(c["job_type"], c["location"]) for c in cards_of(perm)} == {("perm", "Leeds")}
+
+    more = ask(stack.ports.rasa, sender, "show more")
+    assert more[0]["text"].startswith("Here are 4 to")
+    assert not {c["id"] for c in cards_of(more)} & {c["id"] for c in cards_of(perm)}
+
+    nothing = ask(stack.ports.rasa, sender, "any astronaut jobs?")
+    assert nothing[0]["text"] == response_texts("utter_vacancies_none")[0]
+    assert "/subscribe_alerts" in [b["payload"] for b in nothing[0]["buttons"]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recruitbot.evaluate import HELDOUT, evaluate, format_report
+from recruitbot.evaluate import DEV, HELDOUT, evaluate, format_report
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERALL_FLOOR = 0.95
@@ -23,9 +23,10 @@ def _texts(path: Path) -> list[str]:
     return [re.sub(r"[^a-z0-9 ]", "", m.get("text").lower()).strip() for m in load_data(str(path)).intent_examples]
 
 
-def test_heldout_set_is_unseen_not_even_a_near_copy_of_training_data():
+@pytest.mark.parametrize("evaluation_set", [HELDOUT, DEV], ids=["heldout", "dev"])
+def test_evaluation_sets_are_unseen_not_even_near_copies_of_training_data(evaluation_set):
     training = _texts(ROOT / "data" / "nlu")
-    heldout = _texts(HELDOUT)
+    heldout = _texts(evaluation_set)
     assert len(heldout) >= 240
     copies = []
     for text in heldout:
