@@ -48,8 +48,9 @@ def _button(domain: DomainDict, response: str, payload: str) -> dict[str, str]:
 
 
 def _result_buttons(domain: DomainDict, more: bool) -> list[dict[str, str]]:
-    buttons = [_button(domain, "utter_button_show_more", "/more_vacancies")] if more else []
-    return buttons + [
+    show_more = [_button(domain, "utter_button_show_more", "/more_vacancies")] if more else []
+    return [
+        *show_more,
         _button(domain, "utter_button_alert_me", "/subscribe_alerts"),
         _button(domain, "utter_topic_human_handoff", "/human_handoff"),
     ]

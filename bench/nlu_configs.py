@@ -1,7 +1,7 @@
 """Compare NLU configurations on the held-out set: ``python -m bench.nlu_configs [CONFIG ...]``.
 
 Trains an NLU-only model per config (config.yml plus the variants in bench/nlu_configs/),
-scores each on tests/nlu/heldout.yml and prints a Markdown table for the README.
+scores each on the held-out set (tests/nlu/heldout.yml) and the dev set, and prints a Markdown table for the README.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from recruitbot import nlp
-from recruitbot.evaluate import evaluate
+from recruitbot.evaluate import DEV, HELDOUT, evaluate
 from recruitbot.settings import PROJECT_ROOT
 
 VARIANTS = PROJECT_ROOT / "bench" / "nlu_configs"
@@ -40,15 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configs = args.configs or [PROJECT_ROOT / "config.yml", *sorted(VARIANTS.glob("*.yml"))]
     nlp.ensure_built()
-    rows = ["| config | train (s) | intent + FAQ key accuracy | lowest label | entities found |",
-            "| --- | ---: | ---: | --- | ---: |"]
+    rows = ["| config | NLU train (s) | held-out accuracy | lowest held-out label | held-out entities | dev accuracy |",
+            "| --- | ---: | ---: | --- | ---: | ---: |"]
     with tempfile.TemporaryDirectory() as out:
         for config in configs:
             model, seconds = _train_nlu(config, Path(out))
-            report = asyncio.run(evaluate(model))
+            report = asyncio.run(evaluate(model, HELDOUT))
+            dev = asyncio.run(evaluate(model, DEV))
             label, lowest = min(report.label_accuracy().items(), key=lambda item: item[1])
             rows.append(f"| {config.relative_to(PROJECT_ROOT)} | {seconds:.0f} | {report.accuracy:.3f} | "
-                        f"{label} {lowest:.2f} | {report.entity_recall:.2f} |")
+                        f"{label} {lowest:.2f} | {report.entity_recall:.2f} | {dev.accuracy:.3f} |")
             print(rows[-1], file=sys.stderr, flush=True)
     print("\n".join(rows))
     return 0

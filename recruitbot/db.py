@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.pool import QueuePool
 
 from recruitbot.schema import metadata
 
@@ -30,7 +31,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (cold page cache) per
+        # query. A small pool keeps searches at a few milliseconds.
+        engine = create_engine(
+            url, future=True, poolclass=QueuePool, pool_size=5, connect_args={"check_same_thread": False}
+        )
         event.listen(engine, "connect", _tune_sqlite)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)

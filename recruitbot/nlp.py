@@ -9,7 +9,6 @@ from packages: a blank English tokenizer, the lookup lemmatizer from spacy-looku
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import sys
@@ -17,9 +16,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from recruitbot.places import DEFAULT_PLACES_CSV, Gazetteer
 from recruitbot.settings import PROJECT_ROOT
 
-PLACES_CSV = PROJECT_ROOT / "recruitbot" / "data" / "uk_places.csv"
+PLACES_CSV = DEFAULT_PLACES_CSV
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "spacy" / "en_recruitbot"
 
 # Words people type for each employment type; EntitySynonymMapper normalises them.
@@ -32,18 +32,6 @@ JOB_TYPE_PHRASES = (
 
 # Prepositions after which a lower-case common word ("reading", "bath") is read as a place.
 PLACE_PREPOSITIONS = ("in", "near", "around", "round", "nr", "at")
-
-
-def place_names(places_csv: Path = PLACES_CSV) -> list[str]:
-    """Every place name and alias in the gazetteer, in file order, without repeats."""
-    names: dict[str, None] = {}
-    with places_csv.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            for name in [row["name"], *(row.get("aliases") or "").split(";")]:
-                name = name.strip()
-                if name:
-                    names.setdefault(name, None)
-    return list(names)
 
 
 def english_words(lemma_table: dict[str, str]) -> set[str]:
@@ -104,7 +92,8 @@ def build(model_dir: Path = DEFAULT_MODEL_DIR, places_csv: Path = PLACES_CSV) ->
     nlp.initialize()
     lemma_table = _lemma_table_with_capitals()
     lemmatizer.lookups.set_table("lemma_lookup", Table.from_dict(lemma_table, name="lemma_lookup"))
-    patterns = list(place_patterns(place_names(places_csv), english_words(lemma_table)))
+    names = Gazetteer.from_csv(places_csv).all_names()
+    patterns = list(place_patterns(names, english_words(lemma_table)))
     patterns += [{"label": "job_type", "pattern": phrase} for phrase in JOB_TYPE_PHRASES]
     ruler.add_patterns(patterns)
     model_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    # A comma-separated list; origins are compared exactly, so trailing slashes are dropped.
+    items = tuple(item.strip().rstrip("/") for item in os.environ.get(name, "").split(","))
+    return tuple(item for item in items if item) or default
+
+
 @dataclass(frozen=True)
 class Settings:
     """A snapshot of the configuration for one process."""
@@ -53,11 +59,35 @@ class Settings:
     office_timezone: str = "Europe/London"
     reply_within_hours: int = 4
     feed_url: str = ""
+    feed_interval_minutes: int = 60
+    # Channels (docs/channels.md): the web app, the widget's signed sessions, Slack and Telegram.
+    web_port: int = 8000
+    rasa_port: int = 5005
+    chat_url: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    session_secret: str = field(default="", repr=False)
+    slack_bot_token: str = field(default="", repr=False)
+    slack_api_base: str = "https://slack.com/api/"
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_api_base: str = "https://api.telegram.org"
+    # Job alerts (recruitbot.alerts): links in emails, the tracker store "forget me" erases,
+    # how long a sign-up waits for confirmation, when digests go out, delivery retries.
+    public_url: str = "http://localhost:8000"
+    link_secret: str = field(default="", repr=False)
+    tracker_store_url: str = field(default="", repr=False)
+    tracker_key_prefix: str = ""
+    alerts_confirm_hours: int = 48
+    alerts_link_days: int = 365
+    alerts_digest_hour: int = 8
+    alerts_retry_minutes: int = 5
+    alerts_max_attempts: int = 6
+    alerts_unsubscribe_mailbox: str = ""
 
 
 def load_settings() -> Settings:
     """Read the settings from the environment now (tests change the environment)."""
     var_dir = Path(_env("RECRUITBOT_VAR_DIR", str(PROJECT_ROOT / "var")))
+    web_port = _env_int("WEB_PORT", 8000)
     return Settings(
         var_dir=var_dir,
         database_url=_env("RECRUITBOT_DATABASE_URL", f"sqlite:///{var_dir / 'recruitbot.db'}"),
@@ -73,4 +103,30 @@ def load_settings() -> Settings:
         office_timezone=_env("RECRUITBOT_OFFICE_TIMEZONE", "Europe/London"),
         reply_within_hours=_env_int("RECRUITBOT_REPLY_WITHIN_HOURS", 4),
         feed_url=_env("RECRUITBOT_FEED_URL", ""),
+        feed_interval_minutes=_env_int("RECRUITBOT_FEED_INTERVAL_MINUTES", 60),
+        # Channels (docs/channels.md).
+        web_port=web_port,
+        rasa_port=_env_int("RASA_PORT", 5005),
+        chat_url=_env("RECRUITBOT_CHAT_URL", "").rstrip("/"),
+        allowed_origins=_env_list(
+            "RECRUITBOT_ALLOWED_ORIGINS", (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}")),
+        session_secret=os.environ.get("RECRUITBOT_SESSION_SECRET", "").strip(),
+        slack_bot_token=os.environ.get("SLACK_BOT_TOKEN", "").strip(),
+        slack_api_base=_env("SLACK_API_BASE", "https://slack.com/api/"),
+        telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+        # Job alerts.
+        public_url=_env("RECRUITBOT_PUBLIC_URL", f"http://localhost:{web_port}").rstrip("/"),
+        link_secret=os.environ.get("RECRUITBOT_LINK_SECRET", "").strip(),
+        tracker_store_url=_env(
+            "RECRUITBOT_TRACKER_STORE_URL",
+            f"sqlite:///{_env('RECRUITBOT_TRACKER_DB', str(var_dir / 'tracker.db'))}",
+        ),
+        tracker_key_prefix=_env("RECRUITBOT_TRACKER_KEY_PREFIX", ""),
+        alerts_confirm_hours=_env_int("RECRUITBOT_ALERTS_CONFIRM_HOURS", 48),
+        alerts_link_days=_env_int("RECRUITBOT_ALERTS_LINK_DAYS", 365),
+        alerts_digest_hour=_env_int("RECRUITBOT_ALERTS_DIGEST_HOUR", 8),
+        alerts_retry_minutes=_env_int("RECRUITBOT_ALERTS_RETRY_MINUTES", 5),
+        alerts_max_attempts=_env_int("RECRUITBOT_ALERTS_MAX_ATTEMPTS", 6),
+        alerts_unsubscribe_mailbox=_env("RECRUITBOT_ALERTS_UNSUBSCRIBE_MAILBOX", ""),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,8 @@ from recruitbot.settings import PROJECT_ROOT
 MODELS_DIR = PROJECT_ROOT / "models"
 SOURCES = ("config.yml", "domain.yml", "data")
 KEEP_MODELS = 3
+# With the configs' random_seed, these make two trainings on the same sources give the same model.
+DETERMINISTIC_ENV = {"PYTHONHASHSEED": "0", "TF_DETERMINISTIC_OPS": "1", "RASA_TELEMETRY_ENABLED": "false"}
 
 
 def fingerprint(root: Path = PROJECT_ROOT) -> str:
@@ -57,6 +60,7 @@ def ensure_trained(root: Path = PROJECT_ROOT, force: bool = False) -> Path:
         ],
         cwd=root,
         check=True,
+        env={**os.environ, **DETERMINISTIC_ENV},
     )
     print(f"trained in {time.monotonic() - started:.0f} s: {target.relative_to(root)}", file=sys.stderr)
     _prune(target.parent, target)

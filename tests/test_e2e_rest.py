@@ -33,7 +33,7 @@ def stack(trained_model: Path, var: Path) -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RECRUITBOT_VAR_DIR", str(var))
         env.delenv("SMTP_HOST", raising=False)
-        running = Stack(Ports(rasa=free_port(), actions=free_port()), trained_model, log_dir=var / "logs")
+        running = Stack(Ports(rasa=free_port(), actions=free_port(), web=free_port()), trained_model, log_dir=var / "logs")
         with running.running():
             yield running
 

@@ -10,7 +10,7 @@ _AMOUNT = r"£?\s*\d[\d,]*(?:\.\d+)?\s*k?"
 _PHRASE = re.compile(
     r"(?P<lead>\b(?:under|below|less than|up to|max(?:imum)?|over|above|at least|more than|min(?:imum)?|from|"
     r"paying|pays|earning|on|starting at|around|about)\s+)?"
-    rf"(?P<amount>{_AMOUNT}(?:\s*(?:-|–|to)\s*{_AMOUNT})?)\s*\+?"
+    rf"(?P<amount>{_AMOUNT}(?:\s*(?:-|\u2013|to)\s*{_AMOUNT})?)\s*\+?"
     r"(?P<unit>\s*(?:per|an|a|/)\s*(?:hour|hr|day|week|month|year|annum)|\s*p\.?a\.?|\s*ph)?",
     re.I,
 )

@@ -42,7 +42,8 @@ def test_places_and_job_types(pipeline, text, expected):
 
 
 def test_lemmas_ignore_a_leading_capital(pipeline):
-    assert [t.lemma_ for t in pipeline("Interviews went well")] == ["interview", "go", "good"]  # the lookup table lemmatises "well" as "good"
+    # (the lookup table lemmatises "well" as "good")
+    assert [t.lemma_ for t in pipeline("Interviews went well")] == ["interview", "go", "good"]
 
 
 def test_strip_preposition():
