@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import asdict
 from typing import Any
 
@@ -72,8 +73,8 @@ def _remembered(result: SearchResult, shown: list[Vacancy]) -> SlotSet:
     return SlotSet("vacancy_search", search)
 
 
-class _CatalogueAction(Action):
-    """Base for actions that read the catalogue (abstract: registers no action itself)."""
+class _CatalogueAction(Action, ABC):
+    """Base for actions that read the catalogue (abstract, so rasa-sdk registers no action for it)."""
 
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self._catalogue = catalogue
@@ -83,9 +84,9 @@ class _CatalogueAction(Action):
         """The injected catalogue, or the real one built from settings."""
         return self._catalogue or services.catalogue()
 
-    def name(self) -> str:  # pragma: no cover - overridden by every concrete action
-        """Abstract."""
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name."""
 
 
 class ActionSearchVacancies(_CatalogueAction):
