@@ -1,0 +1,59 @@
+"""The benchmark's quick mode, run once: it must print a well-formed table and both bots must answer.
+
+Proves the instrument works; it asserts no timings (those belong in the benchmark's own output).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+COLUMNS = ["metric", "ours", "stock", "ours/stock", "target"]
+
+
+def cells(line: str) -> list[str]:
+    assert line.startswith("|") and line.endswith("|"), line
+    return [cell.strip() for cell in line[1:-1].split("|")]
+
+
+def test_quick_mode_prints_a_table_of_both_bots_with_no_errors(tmp_path: Path) -> None:
+    report = tmp_path / "quick.json"
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(report)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1100)
+    assert run.returncode == 0, run.stderr[-4000:]
+
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("Machine: ") and "cores (nproc)" in lines[0] and "GB RAM" in lines[0]
+    table = [line for line in lines if line.startswith("|")]
+    assert cells(table[0]) == COLUMNS
+    assert set(cells(table[1])) <= {"---", "---:"}
+    rows = {cells(line)[0]: cells(line)[1:] for line in table[2:]}
+    assert all(len(row) == len(COLUMNS) - 1 for row in rows.values())
+
+    for concurrency in (1, 5):
+        for metric in ("throughput, {} conv. (msg/s)", "p50 latency, {} conv. (ms)", "p95 latency, {} conv. (ms)",
+                       "p99 latency, {} conv. (ms)"):
+            ours, stock, ratio, _target = rows[metric.format(concurrency)]
+            assert float(ours) > 0 and float(stock) > 0
+            assert float(ratio) == pytest.approx(float(ours) / float(stock), rel=0.1, abs=0.01)
+        ours_errors, stock_errors, _ratio, _target = rows[f"errors, {concurrency} conv. (failed / sent)"]
+        assert ours_errors.startswith("0 / ") and stock_errors.startswith("0 / "), (ours_errors, stock_errors)
+    for metric in ("RSS after the load, all server processes (MB)",
+                   "cold start, process start to first correct reply (s)"):
+        ours, stock, _ratio, _target = rows[metric]
+        assert float(ours) > 0 and float(stock) > 0
+
+    bots = json.loads(report.read_text())["bots"]
+    assert set(bots) == {"ours", "stock"}
+    for bot in bots.values():
+        assert bot["warm_up_errors"] == 0
+        assert [level["concurrency"] for level in bot["levels"]] == [1, 5]
+        assert all(level["messages"] > 0 and level["errors"] == 0 for level in bot["levels"])
+    assert report.with_suffix(".md").read_text() == run.stdout
