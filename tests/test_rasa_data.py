@@ -16,9 +16,15 @@ def _rasa(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=ENV, capture_output=True, text=True)
 
 
+# Sent by Rasa's own actions: action_default_fallback and the two-stage fallback's rephrase.
+RASA_BUILTIN_RESPONSES = {"utter_default", "utter_ask_rephrase"}
+
+
 def _sent_by_code(response: str) -> bool:
     """A response that a custom action sends, or a form asks with (Rasa cannot see those)."""
     code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+    if response in RASA_BUILTIN_RESPONSES:
+        return True
     return response.startswith("utter_ask_") or f'"{response}"' in code or (
         response.startswith("utter_topic_") and "utter_topic_" in code
     )
