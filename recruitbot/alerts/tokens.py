@@ -10,14 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
-import secrets
 from datetime import datetime
 from enum import Enum
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from recruitbot.keys import kept_secret
 from recruitbot.settings import Settings
 
 SECRET_FILE_NAME = "link-secret"
@@ -119,24 +117,4 @@ def link_secret(settings: Settings) -> str:
 
     Keeping the generated secret lets links in sent emails keep working across restarts.
     """
-    if settings.link_secret:
-        return settings.link_secret
-    path = settings.var_dir / SECRET_FILE_NAME
-    if not path.exists():
-        _create_secret_file(path)
-    return path.read_text(encoding="ascii").strip()
-
-
-def _create_secret_file(path: Path) -> None:
-    """Write a new random secret to ``path``, readable by its owner only, unless one appeared first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(secrets.token_urlsafe(48))
-    try:
-        os.link(draft, path)  # fails if another process made the file meanwhile: theirs wins
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
+    return kept_secret(settings.link_secret, settings.var_dir, SECRET_FILE_NAME)
