@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from actions.responses import response_text
 from recruitbot.nlp import strip_preposition
+from recruitbot.vacancies.asked_keyword import leftover_keyword
 from recruitbot.vacancies.asked_salary import asked_min_salary
 from recruitbot.vacancies.cards import describe_criteria, describe_widening, vacancy_card
 from recruitbot.vacancies.model import JOB_TYPES, SearchCriteria, SearchResult, Vacancy, is_too_broad
@@ -26,14 +27,25 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 3
 
 
+def _typed_keyword(latest: dict[str, Any]) -> str | None:
+    """A role named in a search message that the NLU did not tag as a keyword ("astronaut jobs")."""
+    entities = latest.get("entities") or []
+    if (latest.get("intent") or {}).get("name") != "search_vacancies" or any(
+        entity.get("entity") == "keyword" for entity in entities
+    ):
+        return None
+    return leftover_keyword(latest.get("text") or "", entities)
+
+
 def criteria_from(tracker: Tracker) -> SearchCriteria:
     """The search the conversation asks for: slots (kept between turns) plus any salary just typed."""
     location = tracker.get_slot("location")
     job_type = tracker.get_slot("job_type")
     typed_salary = asked_min_salary(tracker.latest_message.get("text") or "")
     min_salary = typed_salary or tracker.get_slot("min_salary")
+    keyword = _typed_keyword(tracker.latest_message) or tracker.get_slot("keyword")
     return SearchCriteria(
-        keyword=(tracker.get_slot("keyword") or "").strip() or None,
+        keyword=(keyword or "").strip() or None,
         location=strip_preposition(location) if location else None,
         job_type=job_type if job_type in JOB_TYPES else None,
         min_salary=int(min_salary) if min_salary else None,
@@ -110,7 +122,7 @@ class ActionSearchVacancies(_CatalogueAction):
             log.exception("vacancy search failed for conversation %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_vacancy_search_failed")
             return []
-        events: list[EventType] = [SlotSet("min_salary", criteria.min_salary)]
+        events: list[EventType] = [SlotSet("keyword", criteria.keyword), SlotSet("min_salary", criteria.min_salary)]
         if not result.vacancies:
             dispatcher.utter_message(response="utter_vacancies_none", buttons=_result_buttons(domain, more=False))
             return [*events, SlotSet("vacancy_search", None)]

@@ -63,17 +63,23 @@ def strip_preposition(value: str) -> str:
     return rest if rest and head.lower() in PLACE_PREPOSITIONS else value.strip()
 
 
+def english_lemma_table() -> dict[str, str]:
+    """SpaCy's English lemma lookup table (inflected form -> lemma), from spacy-lookups-data."""
+    import gzip
+    import importlib.resources
+
+    data = importlib.resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+    table: dict[str, str] = json.loads(gzip.decompress(data.read_bytes()))
+    return table
+
+
 def _lemma_table_with_capitals() -> dict[str, str]:
     """The lemma table, plus a capitalised twin of each entry ("Interviews" -> "interview").
 
     The pipeline keeps case (so "Reading" the town differs from "reading"), but the lookup
     table only holds lower-case forms, and most messages start with a capital.
     """
-    import gzip
-    import importlib.resources
-
-    data = importlib.resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
-    table: dict[str, str] = json.loads(gzip.decompress(data.read_bytes()))
+    table = english_lemma_table()
     for word, lemma in list(table.items()):
         table.setdefault(word.capitalize(), lemma)
     return table

@@ -33,7 +33,8 @@ def stack(trained_model: Path, var: Path) -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RECRUITBOT_VAR_DIR", str(var))
         env.delenv("SMTP_HOST", raising=False)
-        running = Stack(Ports(rasa=free_port(), actions=free_port(), web=free_port()), trained_model, log_dir=var / "logs")
+        ports = Ports(rasa=free_port(), actions=free_port(), web=free_port())
+        running = Stack(ports, trained_model, log_dir=var / "logs")
         with running.running():
             yield running
 

@@ -50,7 +50,7 @@ def test_data_validates_with_only_the_known_false_alarms():
 def test_conversation_stories_pass(trained_model, tmp_path):
     result = _rasa(
         "test", "core", "--model", str(trained_model), "--stories", "tests/test_stories.yml",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "--e2e", "--fail-on-prediction-errors", "--out", str(tmp_path),
     )
     failed = (tmp_path / "failed_test_stories.yml")
     assert result.returncode == 0, (failed.read_text() if failed.exists() else "") + result.stdout[-3000:]

@@ -25,8 +25,15 @@ def catalogue(tmp_path_factory) -> Catalogue:
     return Catalogue(engine, gazetteer)
 
 
-def search_tracker(text: str, **slots) -> object:
-    return make_tracker(slots=slots, latest_message={"text": text, "intent": {"name": "search_vacancies"}})
+def tagged(text: str, **values: str) -> list[dict]:
+    """Entities as the NLU gives them: the span of each value in ``text``."""
+    return [{"entity": name, "value": value, "start": text.index(value), "end": text.index(value) + len(value)}
+            for name, value in values.items()]
+
+
+def search_tracker(text: str, entities: list[dict] | None = None, **slots) -> object:
+    message = {"text": text, "intent": {"name": "search_vacancies"}, "entities": entities or []}
+    return make_tracker(slots=slots, latest_message=message)
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
@@ -34,17 +41,27 @@ def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
 
 
 def test_criteria_come_from_slots_and_typed_salary():
-    tracker = search_tracker("marketing jobs near Manchester paying over 30k",
+    text = "marketing jobs near Manchester paying over 30k"
+    tracker = search_tracker(text, tagged(text, keyword="marketing", location="near Manchester"),
                              keyword="marketing", location="near Manchester", job_type="perm")
     assert criteria_from(tracker) == SearchCriteria("marketing", "Manchester", "perm", 30000)
-    remembered = search_tracker("what about perm ones?", keyword="admin", location="Leeds", job_type="perm",
-                                min_salary=25000.0)
+    text = "what about perm ones?"
+    remembered = search_tracker(text, tagged(text, job_type="perm"), keyword="admin", location="Leeds",
+                                job_type="perm", min_salary=25000.0)
     assert criteria_from(remembered) == SearchCriteria("admin", "Leeds", "perm", 25000)
+
+
+def test_a_role_the_nlu_did_not_tag_replaces_the_last_keyword():
+    text = "any astronaut jobs in Leeds?"
+    tracker = search_tracker(text, tagged(text, location="Leeds"), keyword="admin", location="Leeds")
+    assert criteria_from(tracker) == SearchCriteria("astronaut", "Leeds", None, None)
 
 
 async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
     dispatcher = CollectingDispatcher()
-    tracker = search_tracker("any temp admin jobs in Leeds?", keyword="admin", location="Leeds", job_type="temp")
+    text = "any temp admin jobs in Leeds?"
+    tracker = search_tracker(text, tagged(text, job_type="temp", keyword="admin", location="Leeds"),
+                             keyword="admin", location="Leeds", job_type="temp")
     events = await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
     expected = catalogue.search(SearchCriteria("admin", "Leeds", "temp"), limit=3)
     assert expected.total > 3 and not expected.widened
@@ -58,6 +75,7 @@ async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
     assert [b["payload"] for b in dispatcher.messages[1]["buttons"]] == [
         "/more_vacancies", "/subscribe_alerts", "/human_handoff"]
     assert events == [
+        SlotSet("keyword", "admin"),
         SlotSet("min_salary", None),
         SlotSet("vacancy_search", {"keyword": "admin", "location": "Leeds", "job_type": "temp", "min_salary": None,
                                    "offset": 0, "total": expected.total, "shown": [c["id"] for c in cards]}),
@@ -76,7 +94,9 @@ async def test_no_exact_match_widens_says_how_and_offers_an_alert(catalogue):
     expected = catalogue.search(criteria, limit=3)
     assert expected.widened, "the sample feed has no temp payroll job in Kendal"
     dispatcher = CollectingDispatcher()
-    tracker = search_tracker("temp payroll jobs in kendal", keyword="payroll", location="Kendal", job_type="temp")
+    text = "temp payroll jobs in kendal"
+    tracker = search_tracker(text, tagged(text, job_type="temp", keyword="payroll", location="kendal"),
+                             keyword="payroll", location="Kendal", job_type="temp")
     await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
     assert responses(dispatcher)[0] == "utter_vacancies_widened"
     assert dispatcher.messages[0]["widened"].startswith("Kendal → Cumbria")
@@ -85,11 +105,11 @@ async def test_no_exact_match_widens_says_how_and_offers_an_alert(catalogue):
 
 async def test_nothing_anywhere_is_never_a_dead_end(catalogue):
     dispatcher = CollectingDispatcher()
-    tracker = search_tracker("astronaut jobs", keyword="astronaut")
+    tracker = search_tracker("astronaut jobs", keyword="admin")  # the NLU tagged no keyword this time
     events = await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
     assert responses(dispatcher) == ["utter_vacancies_none"]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/subscribe_alerts", "/human_handoff"]
-    assert events == [SlotSet("min_salary", None), SlotSet("vacancy_search", None)]
+    assert events == [SlotSet("keyword", "astronaut"), SlotSet("min_salary", None), SlotSet("vacancy_search", None)]
 
 
 async def test_show_more_pages_through_then_says_that_is_all(catalogue):
@@ -139,6 +159,7 @@ class BrokenCatalogue(Catalogue):
 
 async def test_database_failure_is_explained_not_silent():
     dispatcher = CollectingDispatcher()
-    tracker = search_tracker("admin jobs in leeds", keyword="admin", location="Leeds")
+    text = "admin jobs in leeds"
+    tracker = search_tracker(text, tagged(text, keyword="admin", location="leeds"), keyword="admin", location="Leeds")
     assert await ActionSearchVacancies(BrokenCatalogue()).run(dispatcher, tracker, domain()) == []
     assert responses(dispatcher) == ["utter_vacancy_search_failed"]
