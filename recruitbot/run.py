@@ -1,7 +1,7 @@
-"""Start the whole bot: the action server and the Rasa server, ready-checked, stopped together.
+"""Start the whole bot: the action server, the Rasa server and the web app, ready-checked, stopped together.
 
-`make run` calls this after setup. Ports come from RASA_PORT (5005) and ACTION_PORT (5055).
-Ctrl-C (or SIGTERM) stops every process cleanly.
+`make run` calls this after setup. Ports come from RASA_PORT (5005), ACTION_PORT (5055) and
+WEB_PORT (8000). Ctrl-C (or SIGTERM) stops every process cleanly.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from recruitbot.settings import PROJECT_ROOT, load_settings
+from connectors.environment import credential_variables
+from recruitbot.db import shared_engine
+from recruitbot.places import load_gazetteer
+from recruitbot.settings import PROJECT_ROOT, Settings, load_settings
 from recruitbot.train import model_path
+from recruitbot.vacancies.sample import seed_if_empty
+from recruitbot.vacancies.schedule import FeedSync
+from recruitbot.web.sessions import session_secret
 
 READY_TIMEOUT_S = 240.0
 
@@ -38,17 +44,19 @@ class Ports:
 
     rasa: int = 5005
     actions: int = 5055
+    web: int = 8000  # channels: the web app (widget.js, widget sessions, demo page)
 
     @classmethod
     def from_env(cls) -> Ports:
-        """Ports from RASA_PORT and ACTION_PORT, with the defaults above."""
+        """Ports from RASA_PORT, ACTION_PORT and WEB_PORT, with the defaults above."""
         try:
             return cls(
                 rasa=int(os.environ.get("RASA_PORT") or cls.rasa),
                 actions=int(os.environ.get("ACTION_PORT") or cls.actions),
+                web=int(os.environ.get("WEB_PORT") or cls.web),
             )
         except ValueError as exc:
-            raise StartupError(f"RASA_PORT and ACTION_PORT must be port numbers ({exc})") from exc
+            raise StartupError(f"RASA_PORT, ACTION_PORT and WEB_PORT must be port numbers ({exc})") from exc
 
 
 def free_port() -> int:
@@ -72,6 +80,13 @@ def child_environment(ports: Ports) -> dict[str, str]:
     env["RECRUITBOT_ACTION_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Channels: the web app and Rasa's socket.io channel sign and check widget sessions with one
+    # secret; both derive their URLs and allowed origins from the ports; credentials.yml
+    # variables left unset become empty, which leaves those channels (Slack, Telegram) off.
+    env["RASA_PORT"], env["WEB_PORT"] = str(ports.rasa), str(ports.web)
+    env["RECRUITBOT_SESSION_SECRET"] = session_secret(settings)
+    for name in credential_variables(PROJECT_ROOT / "credentials.yml"):
+        env.setdefault(name, "")
     return env
 
 
@@ -86,6 +101,7 @@ def _server_commands(ports: Ports, model: Path) -> dict[str, list[str]]:
             "--credentials", "credentials.yml",
             "--endpoints", "endpoints.yml",
         ],
+        "web": [python, "-m", "recruitbot.web", "--port", str(ports.web)],  # channels: the web app
     }
 
 
@@ -109,12 +125,21 @@ def _answers_canary(port: int) -> bool:
         return False
 
 
-def _action_server_up(port: int) -> bool:
+def _answers_ok(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2) as response:
             return bool(response.status == 200)
     except (OSError, urllib.error.URLError):
         return False
+
+
+def _action_server_up(port: int) -> bool:
+    return _answers_ok(f"http://127.0.0.1:{port}/health")
+
+
+def _web_app_up(port: int) -> bool:
+    # Channels: the web app answers /healthz once it has built widget.js and read the session secret.
+    return _answers_ok(f"http://127.0.0.1:{port}/healthz")
 
 
 class Stack:
@@ -127,10 +152,12 @@ class Stack:
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self) -> None:
-        """Start both servers and wait until the bot answers a canary message."""
-        for port in (self.ports.rasa, self.ports.actions):
+        """Start the servers and wait until each is ready (the bot answers a canary message)."""
+        for port in (self.ports.rasa, self.ports.actions, self.ports.web):
             if _port_taken(port):
-                raise StartupError(f"port {port} is already in use: stop what uses it or set RASA_PORT/ACTION_PORT")
+                raise StartupError(
+                    f"port {port} is already in use: stop what uses it or set RASA_PORT/ACTION_PORT/WEB_PORT")
+        seed_catalogue(load_settings())
         env = child_environment(self.ports)
         for name, command in _server_commands(self.ports, self.model).items():
             output = None
@@ -146,7 +173,8 @@ class Stack:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
         checks = (("actions", lambda: _action_server_up(self.ports.actions)),
-                  ("rasa", lambda: _answers_canary(self.ports.rasa)))
+                  ("rasa", lambda: _answers_canary(self.ports.rasa)),
+                  ("web", lambda: _web_app_up(self.ports.web)))
         for name, check in checks:
             while not check():
                 self.raise_if_exited()
@@ -183,6 +211,24 @@ class Stack:
             self.stop()
 
 
+def seed_catalogue(settings: Settings) -> None:
+    """Load the sample feed into a catalogue with no open vacancy (a new installation)."""
+    seeded = seed_if_empty(shared_engine(settings.database_url), load_gazetteer())
+    if seeded:
+        print(f"loaded the sample vacancy feed ({seeded.created} vacancies)", file=sys.stderr)
+
+
+def start_feed_sync(settings: Settings) -> FeedSync | None:
+    """Re-sync from RECRUITBOT_FEED_URL every RECRUITBOT_FEED_INTERVAL_MINUTES, when a URL is set."""
+    if not settings.feed_url:
+        return None
+    sync = FeedSync(shared_engine(settings.database_url), load_gazetteer(), settings.feed_url,
+                    settings.feed_interval_minutes * 60)
+    sync.start()
+    print(f"syncing vacancies from {settings.feed_url} every {settings.feed_interval_minutes} min", file=sys.stderr)
+    return sync
+
+
 def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -190,6 +236,7 @@ def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
 def main() -> int:
     """Run the bot until Ctrl-C or SIGTERM."""
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    feed_sync: FeedSync | None = None
     try:
         ports = Ports.from_env()
         model = model_path()
@@ -198,11 +245,13 @@ def main() -> int:
         stack = Stack(ports, model)
         print(f"starting recruitbot (model {model.name}); this takes about a minute...", file=sys.stderr)
         with stack.running():
+            feed_sync = start_feed_sync(load_settings())
             print(
                 "\nrecruitbot is ready:\n"
                 f"  REST       POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
                 f"  socket.io  http://localhost:{ports.rasa}/socket.io\n"
                 f"  actions    http://localhost:{ports.actions}/webhook\n"
+                f"  widget     http://localhost:{ports.web}/ (demo page; script at /widget.js)\n"
                 "Press Ctrl-C to stop.",
                 file=sys.stderr,
                 flush=True,
@@ -211,11 +260,14 @@ def main() -> int:
                 stack.raise_if_exited()
                 time.sleep(1)
     except KeyboardInterrupt:
-        print("\nstopping recruitbot...", file=sys.stderr)
+        print("\nstopped recruitbot", file=sys.stderr)
         return 0
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if feed_sync:
+            feed_sync.stop()
 
 
 if __name__ == "__main__":

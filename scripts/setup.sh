@@ -50,6 +50,23 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" > "$VENV/.installed"
 fi
 
+# --- channels: the chat widget's npm packages (socket.io-client), installed when the lock changes ---
+widget_lock_hash=$(sha256sum widget/package-lock.json | cut -d' ' -f1)
+if [ "$(cat widget/node_modules/.recruitbot-lock 2>/dev/null)" != "$widget_lock_hash" ]; then
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    cat >&2 <<'MSG'
+[setup] error: the chat widget needs Node.js (18 or later) and npm to install its packages
+        (widget/package-lock.json); one or both are missing. Install them, then run this again:
+          apt-get install nodejs npm      (Debian/Ubuntu), or see https://nodejs.org/
+MSG
+    exit 3
+  fi
+  say "installing the chat widget's npm packages"
+  (cd widget && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$widget_lock_hash" > widget/node_modules/.recruitbot-lock
+fi
+# --- end channels ---
+
 export RASA_TELEMETRY_ENABLED=false
 "$VENV/bin/python" -m recruitbot.nlp
 "$VENV/bin/python" -m recruitbot.train >/dev/null
