@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from typing import Any
@@ -25,6 +26,8 @@ from recruitbot.vacancies.search import Catalogue
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 3
+# Words that make a search message a change to the last search rather than a new one.
+_REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try)\b", re.I)
 
 
 def _typed_keyword(latest: dict[str, Any]) -> str | None:
@@ -37,13 +40,34 @@ def _typed_keyword(latest: dict[str, Any]) -> str | None:
     return leftover_keyword(latest.get("text") or "", entities)
 
 
+def _is_new_search(latest: dict[str, Any], own_keyword: str | None, own_salary: int | None) -> bool:
+    """True for a search that names criteria of its own without refining the last one.
+
+    "any jobs in Kendal" starts afresh; "what about perm ones?" or a bare "Leeds" refines.
+    """
+    if (latest.get("intent") or {}).get("name") != "search_vacancies" or _REFINING.search(latest.get("text") or ""):
+        return False
+    named = {entity.get("entity") for entity in latest.get("entities") or []}
+    return bool(named & {"keyword", "location", "job_type"} or own_keyword or own_salary)
+
+
 def criteria_from(tracker: Tracker) -> SearchCriteria:
-    """The search the conversation asks for: slots (kept between turns) plus any salary just typed."""
-    location = tracker.get_slot("location")
-    job_type = tracker.get_slot("job_type")
-    typed_salary = asked_min_salary(tracker.latest_message.get("text") or "")
-    min_salary = typed_salary or tracker.get_slot("min_salary")
-    keyword = _typed_keyword(tracker.latest_message) or tracker.get_slot("keyword")
+    """The search the conversation asks for.
+
+    A refinement keeps the last search's criteria (slots) and changes what the message names; a
+    new search uses only what the message names.
+    """
+    latest = tracker.latest_message
+    typed_keyword = _typed_keyword(latest)
+    typed_salary = asked_min_salary(latest.get("text") or "")
+    fresh = _is_new_search(latest, typed_keyword, typed_salary)
+    named = {entity.get("entity") for entity in latest.get("entities") or []}
+
+    def kept(slot: str) -> Any:
+        return tracker.get_slot(slot) if not fresh or slot in named else None
+
+    location, job_type, min_salary = kept("location"), kept("job_type"), typed_salary or kept("min_salary")
+    keyword = typed_keyword or kept("keyword")
     return SearchCriteria(
         keyword=(keyword or "").strip() or None,
         location=strip_preposition(location) if location else None,
@@ -122,7 +146,12 @@ class ActionSearchVacancies(_CatalogueAction):
             log.exception("vacancy search failed for conversation %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_vacancy_search_failed")
             return []
-        events: list[EventType] = [SlotSet("keyword", criteria.keyword), SlotSet("min_salary", criteria.min_salary)]
+        events: list[EventType] = [
+            SlotSet("keyword", criteria.keyword),
+            SlotSet("location", criteria.location),
+            SlotSet("job_type", criteria.job_type),
+            SlotSet("min_salary", criteria.min_salary),
+        ]
         if not result.vacancies:
             dispatcher.utter_message(response="utter_vacancies_none", buttons=_result_buttons(domain, more=False))
             return [*events, SlotSet("vacancy_search", None)]

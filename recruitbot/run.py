@@ -80,6 +80,8 @@ def child_environment(ports: Ports) -> dict[str, str]:
     env["RECRUITBOT_ACTION_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Rasa's dependencies warn about their own dependencies on every start; the operator can't act on it.
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     # Channels: the web app and Rasa's socket.io channel sign and check widget sessions with one
     # secret; both derive their URLs and allowed origins from the ports; credentials.yml
     # variables left unset become empty, which leaves those channels (Slack, Telegram) off.

@@ -14,6 +14,8 @@ from typing import Any
 MAX_WORDS = 3
 _SEARCH_WORDS = frozenset(
     (
+        "instead", "same", "also", "too", "try", "if", "how", "then", "ok", "okay", "hmm", "thanks", "ta",
+        "but", "else", "other", "others", "elsewhere", "further", "afield", "area", "way", "here",
         "a", "about", "after", "all", "also", "am", "an", "and", "any", "anything", "are", "around",
         "as", "at", "available", "be", "can", "could", "current", "currently", "do", "does", "find",
         "for", "from", "get", "got", "have", "hello", "hi", "i", "i'm", "im", "in", "is", "it",

@@ -44,7 +44,7 @@ def test_criteria_come_from_slots_and_typed_salary():
     text = "marketing jobs near Manchester paying over 30k"
     tracker = search_tracker(text, tagged(text, keyword="marketing", location="near Manchester"),
                              keyword="marketing", location="near Manchester", job_type="perm")
-    assert criteria_from(tracker) == SearchCriteria("marketing", "Manchester", "perm", 30000)
+    assert criteria_from(tracker) == SearchCriteria("marketing", "Manchester", None, 30000)  # a new search
     text = "what about perm ones?"
     remembered = search_tracker(text, tagged(text, job_type="perm"), keyword="admin", location="Leeds",
                                 job_type="perm", min_salary=25000.0)
@@ -55,6 +55,20 @@ def test_a_role_the_nlu_did_not_tag_replaces_the_last_keyword():
     text = "any astronaut jobs in Leeds?"
     tracker = search_tracker(text, tagged(text, location="Leeds"), keyword="admin", location="Leeds")
     assert criteria_from(tracker) == SearchCriteria("astronaut", "Leeds", None, None)
+
+
+def test_a_new_search_starts_afresh_but_a_refinement_keeps_the_rest():
+    last = {"keyword": "marketing", "location": "Manchester", "job_type": "temp", "min_salary": 30000.0}
+    text = "any jobs in Kendal"
+    fresh = search_tracker(text, tagged(text, location="Kendal"), **{**last, "location": "Kendal"})
+    assert criteria_from(fresh) == SearchCriteria(None, "Kendal", None, None)
+    text = "what about in Kendal instead"
+    refined = search_tracker(text, tagged(text, location="Kendal"), **{**last, "location": "Kendal"})
+    assert criteria_from(refined) == SearchCriteria("marketing", "Kendal", "temp", 30000)
+    bare = make_tracker(slots={**last, "location": "Kendal"},
+                        latest_message={"text": "Kendal", "intent": {"name": "inform"},
+                                        "entities": tagged("Kendal", location="Kendal")})
+    assert criteria_from(bare) == SearchCriteria("marketing", "Kendal", "temp", 30000)
 
 
 async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
@@ -76,6 +90,8 @@ async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
         "/more_vacancies", "/subscribe_alerts", "/human_handoff"]
     assert events == [
         SlotSet("keyword", "admin"),
+        SlotSet("location", "Leeds"),
+        SlotSet("job_type", "temp"),
         SlotSet("min_salary", None),
         SlotSet("vacancy_search", {"keyword": "admin", "location": "Leeds", "job_type": "temp", "min_salary": None,
                                    "offset": 0, "total": expected.total, "shown": [c["id"] for c in cards]}),
@@ -109,7 +125,8 @@ async def test_nothing_anywhere_is_never_a_dead_end(catalogue):
     events = await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
     assert responses(dispatcher) == ["utter_vacancies_none"]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/subscribe_alerts", "/human_handoff"]
-    assert events == [SlotSet("keyword", "astronaut"), SlotSet("min_salary", None), SlotSet("vacancy_search", None)]
+    assert events == [SlotSet("keyword", "astronaut"), SlotSet("location", None), SlotSet("job_type", None),
+                      SlotSet("min_salary", None), SlotSet("vacancy_search", None)]
 
 
 async def test_show_more_pages_through_then_says_that_is_all(catalogue):
