@@ -1,5 +1,8 @@
 """The trained model on phrasings it never saw (tests/nlu/heldout.yml), with the floors enforced.
 
+The floors are the foundation issue's: intent accuracy and FAQ-key accuracy at least 0.95, and no
+FAQ key below 0.85. Every label's accuracy is written to tests/artifacts/heldout-report.txt.
+
 The held-out set was written separately from the training data and is never trained on.
 Short everyday lines ("hello", "thanks") inevitably also occur in the training data, so the
 floor is enforced twice: on the whole set, and on the examples that are not even 90 % similar
@@ -42,11 +45,25 @@ def report(trained_model) -> Report:
     return result
 
 
+def _base_intent(label: str) -> str:
+    return label.split("/", 1)[0]
+
+
 @pytest.mark.model
-def test_heldout_accuracy_meets_the_floors(report):
+def test_intent_accuracy_meets_the_floor(report):
     assert report.total >= 240
-    assert report.accuracy >= OVERALL_FLOOR, format_report(report)
-    low = {label: acc for label, acc in report.label_accuracy().items() if acc < PER_LABEL_FLOOR}
+    wrong_intent = [m for m in report.mistakes if _base_intent(m["expected"]) != _base_intent(m["got"])]
+    assert 1 - len(wrong_intent) / report.total >= OVERALL_FLOOR, format_report(report)
+
+
+@pytest.mark.model
+def test_faq_key_accuracy_meets_the_floors(report):
+    faq = {label: counts for label, counts in report.per_label.items() if label.startswith("faq/")}
+    assert len(faq) == 12
+    total = sum(counts["total"] for counts in faq.values())
+    correct = sum(counts["correct"] for counts in faq.values())
+    assert correct / total >= OVERALL_FLOOR, format_report(report)
+    low = {label: acc for label, acc in report.label_accuracy().items() if label in faq and acc < PER_LABEL_FLOOR}
     assert not low, format_report(report)
 
 
