@@ -31,9 +31,12 @@ NAME = f"stock-rasa-{version('rasa')}"
 PROJECT = CACHE_DIR / NAME
 MODEL = PROJECT / "models" / "stock.tar.gz"
 
-# Chats in the stock bot's own domain (greet, mood_great/unhappy, affirm/deny, bot_challenge, goodbye).
+# Chats in the stock bot's own domain (greet, mood_great/unhappy, affirm/deny, bot_challenge, goodbye),
+# every turn covered by one of its stories or rules: its TED policy trains without a random seed, so
+# a turn outside them (say "that sounds good" after "am I talking to a bot?") gets a reply from one
+# trained model and silence from the next, which would count as an error against the stock bot.
 SCRIPTS: tuple[Script, ...] = (
-    ("hello there", "I am feeling very good", "am I talking to a bot?", "that sounds good", "bye bye"),
+    ("hello there", "I am feeling very good", "am I talking to a bot?", "bye bye"),
     ("hey", "I am sad", "yes", "are you a human?", "goodbye"),
     ("good morning", "not good", "no", "have a nice day"),
 )

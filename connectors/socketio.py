@@ -18,8 +18,10 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -36,6 +38,7 @@ from recruitbot.web.sessions import SessionSigner
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 100
+LOCK_POLL_S = 0.05  # how often session_request looks again at a conversation lock a turn holds
 INVALID_SESSION = "invalid_session"
 _BOT_MESSAGE_KEYS = ("text", "buttons", "quick_replies", "custom", "image", "attachment", "elements")
 # Page context the widget may attach to a message, and the longest value kept for each.
@@ -187,7 +190,12 @@ class SignedSocketIOInput(SocketIOInput):
                 return
             session_id = self._sessions[sid]
             await sio.emit("session_confirm", session_id, to=sid)
-            await sio.emit("session_history", {"messages": await self._history(session_id)}, to=sid)
+            # Under the conversation's lock: a turn in flight (a message the client buffered while
+            # connecting) either ends before the history is read, or starts after it is sent. Read
+            # mid-turn, the history would arrive after that turn's replies and wipe them from the
+            # client's screen.
+            async with self._conversation_lock(session_id):
+                await sio.emit("session_history", {"messages": await self._history(session_id)}, to=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any) -> None:
@@ -230,8 +238,17 @@ class SignedSocketIOInput(SocketIOInput):
         await self.sio.enter_room(sid, session_id)
         return True
 
+    def _agent(self) -> Agent | None:
+        return getattr(self._app.ctx, "agent", None) if self._app else None
+
+    def _conversation_lock(self, session_id: str) -> AbstractAsyncContextManager[Any]:
+        agent = self._agent()
+        if agent is None or agent.lock_store is None:
+            return nullcontext()
+        return agent.lock_store.lock(session_id, wait_time_in_seconds=LOCK_POLL_S)
+
     async def _history(self, session_id: str) -> list[dict[str, Any]]:
-        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        agent = self._agent()
         if agent is None or agent.tracker_store is None:
             return []
         tracker = await agent.tracker_store.retrieve_full_tracker(session_id)

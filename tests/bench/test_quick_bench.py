@@ -34,6 +34,7 @@ def test_quick_mode_prints_a_table_of_both_bots_with_no_errors(tmp_path: Path) -
     table = [line for line in lines if line.startswith("|")]
     assert cells(table[0]) == COLUMNS
     assert set(cells(table[1])) <= {"---", "---:"}
+    bots = json.loads(report.read_text())["bots"]
     rows = {cells(line)[0]: cells(line)[1:] for line in table[2:]}
     assert all(len(row) == len(COLUMNS) - 1 for row in rows.values())
 
@@ -44,16 +45,16 @@ def test_quick_mode_prints_a_table_of_both_bots_with_no_errors(tmp_path: Path) -
             assert float(ours) > 0 and float(stock) > 0
             assert float(ratio) == pytest.approx(float(ours) / float(stock), rel=0.1, abs=0.01)
         ours_errors, stock_errors, _ratio, _target = rows[f"errors, {concurrency} conv. (failed / sent)"]
-        assert ours_errors.startswith("0 / ") and stock_errors.startswith("0 / "), (ours_errors, stock_errors)
+        assert ours_errors.startswith("0 / ") and stock_errors.startswith("0 / "), (
+            ours_errors, stock_errors, [(name, bot["levels"]) for name, bot in bots.items()])
     for metric in ("RSS after the load, all server processes (MB)",
                    "cold start, process start to first correct reply (s)"):
         ours, stock, _ratio, _target = rows[metric]
         assert float(ours) > 0 and float(stock) > 0
 
-    bots = json.loads(report.read_text())["bots"]
     assert set(bots) == {"ours", "stock"}
     for bot in bots.values():
         assert bot["warm_up_errors"] == 0
         assert [level["concurrency"] for level in bot["levels"]] == [1, 5]
-        assert all(level["messages"] > 0 and level["errors"] == 0 for level in bot["levels"])
+        assert all(level["messages"] > 0 and level["errors"] == 0 for level in bot["levels"]), bot["levels"]
     assert report.with_suffix(".md").read_text() == run.stdout

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 import socketio
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from connectors.socketio import SignedSocketIOInput, transcript, widget_metadata
@@ -78,12 +81,50 @@ def _recorder(client: Client, event: str) -> Callable[..., Any]:
     return record
 
 
+class SlowHistoryAgent:
+    """Stands in for the parts of Rasa's agent the channel reads: its lock store and tracker store.
+
+    The tracker store answers late with what it held when asked, as a busy database does.
+    """
+
+    def __init__(self, history_delay_s: float) -> None:
+        self.lock_store = InMemoryLockStore()
+        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+        self.history_delay_s = history_delay_s
+        original = self.tracker_store.retrieve_full_tracker
+
+        async def slow_retrieve(conversation_id: str) -> Any:
+            tracker = await original(conversation_id)
+            await asyncio.sleep(self.history_delay_s)
+            return tracker
+
+        self.tracker_store.retrieve_full_tracker = slow_retrieve  # type: ignore[method-assign]
+
+
+class LockingEchoBot(EchoBot):
+    """Answers as Rasa's agent does: inside the conversation's lock, storing the turn's events."""
+
+    def __init__(self, agent: SlowHistoryAgent) -> None:
+        super().__init__()
+        self.agent = agent
+
+    async def __call__(self, message: UserMessage) -> None:
+        async with self.agent.lock_store.lock(message.sender_id, wait_time_in_seconds=0.01):
+            await super().__call__(message)
+            tracker = await self.agent.tracker_store.get_or_create_tracker(message.sender_id)
+            tracker.update(UserUttered(message.text, message_id=message.message_id))
+            tracker.update(BotUttered(f"echo: {message.text}"))
+            await self.agent.tracker_store.save(tracker)
+
+
 @asynccontextmanager
-async def socket_server() -> AsyncIterator[Server]:
+async def socket_server(agent: SlowHistoryAgent | None = None) -> AsyncIterator[Server]:
     signer = SessionSigner(SECRET)
     channel = SignedSocketIOInput(signer, (ORIGIN,))
-    bot = EchoBot()
+    bot = LockingEchoBot(agent) if agent else EchoBot()
     app = new_app()
+    if agent:
+        app.ctx.agent = agent
     app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/socketio")
     # A polling client takes up to a ping interval to notice a disconnection (25 s by default).
     channel.sio.eio.ping_interval = channel.sio.eio.ping_timeout = 1
@@ -180,6 +221,29 @@ async def test_every_tab_of_a_session_sees_the_message_and_the_replies() -> None
         assert second.events["bot_uttered"] == first.events["bot_uttered"]
         assert second.events["bot_typing"] == [{}]
         assert not first.events["user_echo"]
+
+
+async def test_history_never_arrives_after_the_replies_it_does_not_hold() -> None:
+    # A message the widget buffered while connecting reaches the server before its
+    # session_request; the history read for that request must not land after the turn's replies
+    # without them, or the widget would replace the conversation on screen with a stale one.
+    async with socket_server(SlowHistoryAgent(history_delay_s=0.5)) as server:
+        auth = credentials(server.signer)
+        client = await server.client(auth)
+        order: list[tuple[str, Any]] = []
+        for event in ("bot_uttered", "session_history"):
+            client.sio.on(event, lambda data, event=event: order.append((event, data)))
+        await say(client, auth["session_id"], "hello", message_id="m-0000001")
+        await client.sio.emit("session_request", auth)
+        await client.until(lambda: len(order) == 2)
+
+        replied = order.index(("bot_uttered", {"text": "echo: hello", "buttons": [{"title": "Again",
+                                                                                   "payload": "/again"}]}))
+        history = next(data["messages"] for event, data in order if event == "session_history")
+        if order[0][0] == "session_history":
+            assert history == []
+        else:
+            assert replied == 0 and [entry["text"] for entry in history] == ["hello", "echo: hello"], order
 
 
 def test_widget_metadata_keeps_page_context_and_the_button_label_only() -> None:
