@@ -2,11 +2,18 @@
 
 `make run` calls this after setup. Ports come from RASA_PORT (5005), ACTION_PORT (5055) and
 WEB_PORT (8000). Ctrl-C (or SIGTERM) stops every process cleanly.
+
+This process also runs the background work, and is the only one that does: the feed sync
+(RECRUITBOT_FEED_URL) and the job alerts' jobs (:mod:`recruitbot.alerts.worker`): matching
+after every import (the first start's sample feed included), a periodic dispatch (digests,
+retries) and a periodic purge (expired sign-ups, "forget me"). The web app answers the links
+in alert emails.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -23,15 +30,20 @@ from pathlib import Path
 from types import FrameType
 
 from connectors.environment import credential_variables
+from recruitbot.alerts.factory import build_alert_service
+from recruitbot.alerts.worker import AlertJobs
 from recruitbot.db import shared_engine
 from recruitbot.places import load_gazetteer
 from recruitbot.settings import PROJECT_ROOT, Settings, load_settings
 from recruitbot.train import model_path
+from recruitbot.vacancies.importer import ImportReport
 from recruitbot.vacancies.sample import seed_if_empty
-from recruitbot.vacancies.schedule import FeedSync
+from recruitbot.vacancies.schedule import FeedSync, ImportHook
 from recruitbot.web.sessions import session_secret
 
 READY_TIMEOUT_S = 240.0
+
+log = logging.getLogger(__name__)
 
 
 class StartupError(RuntimeError):
@@ -147,10 +159,14 @@ def _web_app_up(port: int) -> bool:
 class Stack:
     """The running servers; use ``running()`` to start them and stop them afterwards."""
 
-    def __init__(self, ports: Ports, model: Path, log_dir: Path | None = None) -> None:
+    def __init__(
+        self, ports: Ports, model: Path, log_dir: Path | None = None, after_seed: ImportHook | None = None
+    ) -> None:
+        """Serve ``model`` on ``ports``; ``after_seed`` gets the report when the sample feed is loaded."""
         self.ports = ports
         self.model = model
         self._log_dir = log_dir
+        self._after_seed = after_seed
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self) -> None:
@@ -159,7 +175,7 @@ class Stack:
             if _port_taken(port):
                 raise StartupError(
                     f"port {port} is already in use: stop what uses it or set RASA_PORT/ACTION_PORT/WEB_PORT")
-        seed_catalogue(load_settings())
+        seed_catalogue(load_settings(), self._after_seed)
         env = child_environment(self.ports)
         for name, command in _server_commands(self.ports, self.model).items():
             output = None
@@ -213,22 +229,54 @@ class Stack:
             self.stop()
 
 
-def seed_catalogue(settings: Settings) -> None:
-    """Load the sample feed into a catalogue with no open vacancy (a new installation)."""
+def seed_catalogue(settings: Settings, after_import: ImportHook | None = None) -> ImportReport | None:
+    """Load the sample feed into a catalogue with no open vacancy (a new installation); then call ``after_import``.
+
+    The sample module logs what it loaded. A failing ``after_import`` is logged; the seed stands.
+    """
     seeded = seed_if_empty(shared_engine(settings.database_url), load_gazetteer())
-    if seeded:
-        print(f"loaded the sample vacancy feed ({seeded.created} vacancies)", file=sys.stderr)
+    if seeded and after_import:
+        try:
+            after_import(seeded)
+        except Exception as exc:  # the catalogue is loaded; matching catches up at the next dispatch
+            log.error("after loading the sample feed, matching new vacancies failed (%s)", type(exc).__name__)
+            log.debug("after-import hook failed", exc_info=True)
+    return seeded
 
 
-def start_feed_sync(settings: Settings) -> FeedSync | None:
-    """Re-sync from RECRUITBOT_FEED_URL every RECRUITBOT_FEED_INTERVAL_MINUTES, when a URL is set."""
+def alert_jobs(settings: Settings) -> AlertJobs:
+    """The job alerts' background jobs (not started), at the intervals the settings ask for."""
+    try:
+        return AlertJobs.from_settings(build_alert_service(settings), settings)
+    except ValueError as exc:
+        raise StartupError(f"cannot run the job alerts: {exc}") from exc
+
+
+def feed_sync(settings: Settings, after_import: ImportHook | None = None) -> FeedSync | None:
+    """The sync from RECRUITBOT_FEED_URL every RECRUITBOT_FEED_INTERVAL_MINUTES (not started); None without a URL."""
     if not settings.feed_url:
         return None
-    sync = FeedSync(shared_engine(settings.database_url), load_gazetteer(), settings.feed_url,
-                    settings.feed_interval_minutes * 60)
+    return FeedSync(shared_engine(settings.database_url), load_gazetteer(), settings.feed_url,
+                    settings.feed_interval_minutes * 60, after_import=after_import)
+
+
+def start_feed_sync(settings: Settings, after_import: ImportHook | None = None) -> FeedSync | None:
+    """Start the feed sync (``after_import`` gets each import's report), when a URL is set."""
+    sync = feed_sync(settings, after_import)
+    if sync is None:
+        return None
     sync.start()
     print(f"syncing vacancies from {settings.feed_url} every {settings.feed_interval_minutes} min", file=sys.stderr)
     return sync
+
+
+def _log_to_stderr() -> None:
+    """Show this process's own INFO logs (imports, alert jobs: counts, no addresses) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("recruitbot")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -238,22 +286,29 @@ def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
 def main() -> int:
     """Run the bot until Ctrl-C or SIGTERM."""
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    feed_sync: FeedSync | None = None
+    _log_to_stderr()
+    syncing: FeedSync | None = None
+    jobs: AlertJobs | None = None
     try:
         ports = Ports.from_env()
         model = model_path()
         if not model.exists():
             raise StartupError("no trained model for the current data: run `make run` (it trains first)")
-        stack = Stack(ports, model)
+        settings = load_settings()
+        jobs = alert_jobs(settings)
+        stack = Stack(ports, model, after_seed=jobs.after_import)
         print(f"starting recruitbot (model {model.name}); this takes about a minute...", file=sys.stderr)
         with stack.running():
-            feed_sync = start_feed_sync(load_settings())
+            jobs.start()
+            syncing = start_feed_sync(settings, jobs.after_import)
             print(
                 "\nrecruitbot is ready:\n"
                 f"  REST       POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
                 f"  socket.io  http://localhost:{ports.rasa}/socket.io\n"
                 f"  actions    http://localhost:{ports.actions}/webhook\n"
                 f"  widget     http://localhost:{ports.web}/ (demo page; script at /widget.js)\n"
+                f"  alerts     email links open {settings.public_url}/alerts/...; dispatch every "
+                f"{settings.alerts_dispatch_seconds} s, purge every {settings.alerts_purge_minutes} min\n"
                 "Press Ctrl-C to stop.",
                 file=sys.stderr,
                 flush=True,
@@ -268,8 +323,10 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        if feed_sync:
-            feed_sync.stop()
+        if syncing:
+            syncing.stop()
+        if jobs:
+            jobs.stop()
 
 
 if __name__ == "__main__":

@@ -82,6 +82,9 @@ class Settings:
     alerts_retry_minutes: int = 5
     alerts_max_attempts: int = 6
     alerts_unsubscribe_mailbox: str = ""
+    # The background jobs (recruitbot.alerts.worker): how often to dispatch and to purge.
+    alerts_dispatch_seconds: int = 60
+    alerts_purge_minutes: int = 10
 
 
 def load_settings() -> Settings:
@@ -129,4 +132,6 @@ def load_settings() -> Settings:
         alerts_retry_minutes=_env_int("RECRUITBOT_ALERTS_RETRY_MINUTES", 5),
         alerts_max_attempts=_env_int("RECRUITBOT_ALERTS_MAX_ATTEMPTS", 6),
         alerts_unsubscribe_mailbox=_env("RECRUITBOT_ALERTS_UNSUBSCRIBE_MAILBOX", ""),
+        alerts_dispatch_seconds=_env_int("RECRUITBOT_ALERTS_DISPATCH_SECONDS", 60),
+        alerts_purge_minutes=_env_int("RECRUITBOT_ALERTS_PURGE_MINUTES", 10),
     )

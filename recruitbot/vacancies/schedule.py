@@ -1,4 +1,9 @@
-"""Re-sync the catalogue from a feed URL on a schedule, in a background thread."""
+"""Re-sync the catalogue from a feed URL on a schedule, in a background thread.
+
+After each import that worked, ``after_import`` (the job alerts' matching, see
+:mod:`recruitbot.alerts.worker`) gets the report; its failure is logged and changes nothing
+about the import, which is already committed, nor about the schedule.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,12 @@ def sync_once(engine: Engine, gazetteer: Gazetteer, url: str, after_import: Impo
     for error in report.errors:
         log.warning("feed record skipped: %s", error)
     if after_import:
-        after_import(report)
+        try:
+            after_import(report)
+        except Exception as exc:  # the import stands; matching catches up at the next dispatch
+            # The class only: a database or mail error can quote a candidate's address.
+            log.error("after the feed sync from %s, matching new vacancies failed (%s)", url, type(exc).__name__)
+            log.debug("after-import hook failed", exc_info=True)
     return True
 
 
@@ -47,6 +57,7 @@ class FeedSync:
         self, engine: Engine, gazetteer: Gazetteer, url: str, interval_s: float, after_import: ImportHook | None = None
     ) -> None:
         self._args = (engine, gazetteer, url, after_import)
+        self._url = url
         self._interval_s = interval_s
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="feed-sync", daemon=True)
@@ -55,6 +66,10 @@ class FeedSync:
         """Start syncing in the background."""
         self._thread.start()
 
+    def run_once(self) -> bool:
+        """Sync once now, as the schedule does; True when the import succeeded."""
+        return sync_once(*self._args)
+
     def stop(self) -> None:
         """Stop after the sync in progress, if any."""
         self._stopped.set()
@@ -62,5 +77,10 @@ class FeedSync:
 
     def _loop(self) -> None:
         while not self._stopped.is_set():
-            sync_once(*self._args)
+            try:
+                self.run_once()
+            except Exception as exc:  # an unexpected failure skips one sync, never the schedule
+                log.error("feed sync from %s failed unexpectedly (%s); trying again next time",
+                          self._url, type(exc).__name__)
+                log.debug("feed sync failed", exc_info=True)
             self._stopped.wait(self._interval_s)

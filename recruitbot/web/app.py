@@ -1,8 +1,12 @@
-"""The Sanic web app: widget.js, the widget's signed sessions and the demo agency page.
+"""The Sanic web app: widget.js, the widget's signed sessions, the demo agency page and the job-alert links.
 
-Features add their routes as blueprints in ``blueprints()`` (job alerts will add its confirm,
-unsubscribe and erase links there). Cross-origin calls to /api/ are allowed from
-RECRUITBOT_ALLOWED_ORIGINS only; other origins get 403.
+Features add their routes as blueprints in ``blueprints()``: job alerts add the confirm,
+unsubscribe (RFC 8058 one-click) and erase pages that alert emails link to, under /alerts
+(RECRUITBOT_PUBLIC_URL, by default this app's own http://localhost:WEB_PORT). Cross-origin
+calls to /api/ are allowed from RECRUITBOT_ALLOWED_ORIGINS only; other origins get 403.
+
+The alerts' background jobs (dispatch, purge) do not run here but in ``recruitbot.run``'s own
+process (see :mod:`recruitbot.alerts.worker`): this app only answers the links.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from urllib.parse import urlsplit
 from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
+from recruitbot.alerts.factory import build_alert_service
+from recruitbot.alerts.service import AlertService
+from recruitbot.alerts.web import make_blueprint
 from recruitbot.settings import Settings
 from recruitbot.web.bundle import Bundle, build_widget
 from recruitbot.web.sessions import SessionSigner, session_secret
@@ -29,20 +36,26 @@ _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "st
 
 
 def create_app(settings: Settings) -> Sanic:
-    """The web app for ``settings``; reads the widget sources and the session secret now."""
+    """The web app for ``settings``; reads the widget sources, the session secret and the link secret now.
+
+    Raises:
+        WidgetBuildError: the widget's sources cannot be built.
+        ValueError: a setting is unusable (a short secret, an unsupported tracker store URL).
+    """
     app = Sanic("recruitbot_web", configure_logging=False)
     app.ctx.settings = settings
     app.ctx.signer = SessionSigner(session_secret(settings))
     app.ctx.widget = build_widget()
-    for blueprint in blueprints():
+    app.ctx.alerts = build_alert_service(settings)
+    for blueprint in blueprints(app.ctx.alerts):
         app.blueprint(blueprint)
     _allow_listed_origins(app, settings.allowed_origins)
     return app
 
 
-def blueprints() -> list[Blueprint]:
+def blueprints(alerts: AlertService) -> list[Blueprint]:
     """Every feature's routes."""
-    return [widget_routes(), session_routes(), demo_routes()]
+    return [widget_routes(), session_routes(), demo_routes(), make_blueprint(alerts)]
 
 
 def widget_routes() -> Blueprint:

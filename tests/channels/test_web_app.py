@@ -21,8 +21,10 @@ ALLOWED = "https://www.11recruitment.example"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # The alert pages' database sits beside var_dir, which must hold nothing but the session secret.
     return dataclasses.replace(load_settings(), var_dir=tmp_path, session_secret="", rasa_port=5999, chat_url="",
-                               allowed_origins=(ALLOWED, "http://localhost:8000"))
+                               allowed_origins=(ALLOWED, "http://localhost:8000"),
+                               database_url=f"sqlite:///{tmp_path.parent / (tmp_path.name + '-web.db')}")
 
 
 @pytest.fixture
