@@ -13,6 +13,10 @@ from sqlalchemy.pool import QueuePool
 
 from recruitbot.schema import metadata
 
+# How much of a SQLite database file a connection reads through a memory map (address space,
+# not memory: the pages are the operating system's file cache, shared by all connections).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the bot read while an import writes; the busy timeout turns a brief
@@ -22,6 +26,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # A search reads many full-text index pages: mapped, they are read in place instead of
+    # being copied into each connection's page cache. Temporary tables and sorts stay in memory.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

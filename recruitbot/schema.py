@@ -88,6 +88,8 @@ Index("ix_vacancies_live_closes", vacancies.c.live, vacancies.c.closes)
 # "IT" stays searchable. Title, sector and summary are weighted A, B and D (title first).
 VACANCY_FTS_TABLE = "vacancies_fts"
 VACANCY_TS_CONFIG = "recruitbot"
+# How SQLite's full-text index splits text into words (stemmed, case and accents folded).
+VACANCY_FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 _FTS_COLUMNS = "title, sector, summary, location, tags"
 _SQLITE_FTS_DDL = (
@@ -97,7 +99,7 @@ _SQLITE_FTS_DDL = (
     f"""CREATE VIRTUAL TABLE {VACANCY_FTS_TABLE} USING fts5(
         {_FTS_COLUMNS},
         content='vacancies', content_rowid='fts_key',
-        tokenize='porter unicode61 remove_diacritics 2')""",
+        tokenize='{VACANCY_FTS_TOKENIZE}')""",
     f"""CREATE TRIGGER vacancies_fts_insert AFTER INSERT ON vacancies WHEN new.live BEGIN
         INSERT INTO {VACANCY_FTS_TABLE}(rowid, {_FTS_COLUMNS})
         VALUES (new.fts_key, new.title, new.sector, new.summary, new.location, new.tags);

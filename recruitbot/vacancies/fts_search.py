@@ -3,8 +3,9 @@
 A search is one FTS5 query: the keyword words, the location words, and the facet tags (job
 type, place, salary) that the importer stored (see :mod:`recruitbot.vacancies.tags`), so
 counting is FTS5 walking its own postings. FTS5 rowids are newest first (``fts_key``).
-A small result is read whole and ranked here; a large one is read tier by tier, newest
-first with a LIMIT, so that only the rows shown are visited.
+A small result is read whole and ranked here, with a scratch index of its titles for the
+title tiers; a large one is read tier by tier, newest first with a LIMIT, so that only the
+rows shown are visited.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from datetime import date
 from itertools import product
 from typing import Any
 
-from sqlalchemy import select, table, text
+from sqlalchemy import bindparam, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, literal_column
 
 from recruitbot.places import Place
-from recruitbot.schema import VACANCY_FTS_TABLE, vacancies
+from recruitbot.schema import VACANCY_FTS_TABLE, VACANCY_FTS_TOKENIZE, vacancies
 from recruitbot.vacancies.keywords import TITLE_ONLY_TERMS, term_alternatives
 from recruitbot.vacancies.model import Vacancy
 from recruitbot.vacancies.scope import VACANCY_COLUMNS, Nearness, Scope, to_vacancy, words
@@ -31,11 +32,34 @@ SMALL_RESULT = 100
 
 _ANYWHERE = "{title sector summary}"
 _MATCHING = f"SELECT rowid FROM {VACANCY_FTS_TABLE} WHERE {VACANCY_FTS_TABLE} MATCH :query"
-_ALL_KEYS = text(_MATCHING)
 _SOME_KEYS = text(f"{_MATCHING} LIMIT :limit")  # in rowid order, which FTS5 reads fastest
 _NEWEST_KEYS = text(f"{_MATCHING} ORDER BY rowid DESC LIMIT :limit OFFSET :offset")
 _COUNT = text(f"SELECT count(*) FROM {VACANCY_FTS_TABLE} WHERE {VACANCY_FTS_TABLE} MATCH :query")
 _FTS_KEY = literal_column("vacancies.fts_key")
+# Built once: SQLAlchemy then only binds values, instead of building each query per search.
+_KEYS = bindparam("keys", expanding=True)
+_EXPIRED = (
+    select(vacancies.c.closes).where(vacancies.c.live.is_(True), vacancies.c.closes < bindparam("today")).distinct()
+)
+_TAGS = select(_FTS_KEY, vacancies.c.tags).where(_FTS_KEY.in_(_KEYS))
+_ROWS = select(*VACANCY_COLUMNS, _FTS_KEY.label("fts_key")).where(_FTS_KEY.in_(_KEYS))
+
+# A small result is ranked in a scratch index of just its vacancies' titles and locations,
+# tokenized as the catalogue's index is, so a condition matches there exactly the vacancies
+# it matches in the catalogue. Asking the catalogue instead means searching it again, facet
+# tags and all, for each tier. The scratch index is the connection's own (temp schema, in
+# memory); the rollback that ends a search empties it.
+_CANDIDATES = "vacancy_candidates"
+_CREATE_CANDIDATES = text(
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_CANDIDATES} USING fts5("
+    f"title, location, content='', tokenize='{VACANCY_FTS_TOKENIZE}')"
+)
+_CLEAR_CANDIDATES = text(f"INSERT INTO temp.{_CANDIDATES}({_CANDIDATES}) VALUES ('delete-all')")
+_ADD_CANDIDATES = text(
+    f"INSERT INTO temp.{_CANDIDATES}(rowid, title, location) "
+    "SELECT fts_key, title, location FROM vacancies WHERE fts_key IN :keys"
+).bindparams(_KEYS)
+_MATCHING_CANDIDATES = text(f"SELECT rowid FROM temp.{_CANDIDATES} WHERE {_CANDIDATES} MATCH :query")
 
 
 def _phrase(option: str, columns: str) -> str:
@@ -100,16 +124,15 @@ class FtsSession:
     def __init__(self, connection: Connection, today: date) -> None:
         """Search the live vacancies as of ``today`` through ``connection``."""
         self._connection = connection
-        expired = connection.execute(
-            select(vacancies.c.closes).where(vacancies.c.live.is_(True), vacancies.c.closes < today).distinct()
-        )
+        expired = connection.execute(_EXPIRED, {"today": today})
         # The importer unlists vacancies past their closing date; these closed since then.
         self._expired = tuple(closes_tag(closes) for (closes,) in expired)
         self._small: dict[str, list[int]] = {}
         # Scopes without their place, once counted in some place, and the tags of all their
         # matches (None when there are many): see ``_keys_in_place``.
         self._placed: set[Scope] = set()
-        self._tags_anywhere: dict[Scope, dict[int, set[str]] | None] = {}
+        self._tags_anywhere: dict[Scope, dict[int, str] | None] = {}
+        self._candidates: list[int] | None = None  # the keys in the scratch index
 
     def count(self, scope: Scope) -> int:
         """How many open vacancies ``scope`` matches."""
@@ -137,12 +160,13 @@ class FtsSession:
             return self._keys_if_few(query)
         if anywhere not in self._tags_anywhere:
             keys = self._keys_if_few(self._query(anywhere))
-            rows = self._connection.execute(select(_FTS_KEY, vacancies.c.tags).where(_FTS_KEY.in_(keys or [])))
-            self._tags_anywhere[anywhere] = None if keys is None else {key: set(tags.split()) for key, tags in rows}
+            rows = self._connection.execute(_TAGS, {"keys": keys or []})
+            self._tags_anywhere[anywhere] = None if keys is None else {key: _spaced(tags) for key, tags in rows}
         tagged = self._tags_anywhere[anywhere]
         if tagged is None:
             return self._keys_if_few(query)
-        return [key for key, tags in tagged.items() if place_tag(place) in tags]
+        wanted = place_tag(place)
+        return [key for key, tags in tagged.items() if _holds(tags, wanted)]
 
     def page(self, scope: Scope, nearness: Nearness, offset: int, limit: int) -> list[Vacancy]:
         """Matches for ``scope``: title hits first, then nearest, then newest."""
@@ -156,24 +180,25 @@ class FtsSession:
 
     def _ranked(self, keys: list[int], scope: Scope, nearness: Nearness) -> list[int]:
         """A small result's keys in rank order: title tier, then place tier, then newest."""
+        if len(keys) < 2:
+            return keys
         title_rank = dict.fromkeys(keys, 0)
-        if scope.terms and len(keys) > 1:
+        if scope.terms:
             # A vacancy with some of the words in its title goes up one, with all of them two.
             tiers = [_terms(scope.terms, "title", every=False)]
             if len(scope.terms) > 1:
                 tiers.append(_terms(scope.terms, "title", every=True))
             for tier in tiers:
-                for key in self._matching(self._query(scope, _Tier(require=(tier,)))):
+                for key in self._candidates_matching(keys, tier):
                     title_rank[key] -= 1
         place_rank = dict.fromkeys(keys, 0)
         levels = _place_levels(scope, nearness)
-        if len(keys) > 1 and len(_place_tiers(scope, nearness)) > 1:
+        if len(_place_tiers(scope, nearness)) > 1:
             if nearness.text is not None and scope.place_text is None:
-                mentioned = self._matching(self._query(scope, _Tier(require=(levels[0],))))
+                mentioned = self._candidates_matching(keys, levels[0])
                 place_rank = {key: 0 if key in mentioned else 1 for key in keys}
             else:
-                tagged = select(_FTS_KEY, vacancies.c.tags).where(_FTS_KEY.in_(keys))
-                tags = {key: set(held.split()) for key, held in self._connection.execute(tagged)}
+                tags = {key: _spaced(held) for key, held in self._connection.execute(_TAGS, {"keys": keys})}
                 place_rank = {key: _first_held(tags[key], levels) for key in keys}
         return sorted(keys, key=lambda key: (title_rank[key], place_rank[key], -key))
 
@@ -211,19 +236,34 @@ class FtsSession:
         params = {"query": query, "limit": limit, "offset": offset}
         return list(self._connection.execute(_NEWEST_KEYS, params).scalars())
 
-    def _matching(self, query: str) -> set[int]:
-        return set(self._connection.execute(_ALL_KEYS, {"query": query}).scalars())
+    def _candidates_matching(self, keys: list[int], condition: str) -> set[int]:
+        """Those of ``keys`` whose title or location matches ``condition``."""
+        if self._candidates != keys:
+            self._connection.execute(_CREATE_CANDIDATES)
+            self._connection.execute(_CLEAR_CANDIDATES)
+            self._connection.execute(_ADD_CANDIDATES, {"keys": keys})
+            self._candidates = keys
+        return set(self._connection.execute(_MATCHING_CANDIDATES, {"query": condition}).scalars())
 
     def _fetch(self, keys: list[int]) -> list[Any]:
         if not keys:
             return []
-        query = select(*VACANCY_COLUMNS, _FTS_KEY.label("fts_key")).where(_FTS_KEY.in_(keys))
-        return list(self._connection.execute(query))
+        return list(self._connection.execute(_ROWS, {"keys": keys}))
 
 
-def _first_held(tags: set[str], levels: list[str]) -> int:
-    """The nearer-first tier of a vacancy with ``tags`` (see ``_place_tiers``)."""
-    return next((number for number, level in enumerate(levels) if level in tags), len(levels))
+def _spaced(tags: str) -> str:
+    """A vacancy's tags (one space between each) with a space each end, for ``_holds``."""
+    return f" {tags} "
+
+
+def _holds(spaced_tags: str, tag: str) -> bool:
+    """Whether ``tag`` is one of the tags (a vacancy has dozens of salary tags: no set built)."""
+    return f" {tag} " in spaced_tags
+
+
+def _first_held(spaced_tags: str, levels: list[str]) -> int:
+    """The nearer-first tier of a vacancy with these tags (see ``_place_tiers``)."""
+    return next((number for number, level in enumerate(levels) if _holds(spaced_tags, level)), len(levels))
 
 
 def merge_search_index(connection: Connection) -> None:
