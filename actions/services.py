@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from recruitbot.alerts.factory import build_alert_service
+from recruitbot.alerts.service import AlertService
 from recruitbot.db import shared_engine
 from recruitbot.handoff import HandoffService
 from recruitbot.mail import make_mailer
@@ -36,3 +38,9 @@ def reply_within_hours() -> int:
 def catalogue() -> Catalogue:
     """The vacancy catalogue for this process."""
     return Catalogue(shared_engine(load_settings().database_url), load_gazetteer())
+
+
+@lru_cache(maxsize=1)
+def alert_service() -> AlertService:
+    """The job-alert service for this process (sign-ups, changes, erasure)."""
+    return build_alert_service(load_settings())

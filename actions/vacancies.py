@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 3
 # Words that make a search message a change to the last search rather than a new one.
+# Intents whose criteria, when they name any, replace the last search's ("alert me to legal jobs").
+_ASKING = ("search_vacancies", "subscribe_alerts")
 _REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try)\b", re.I)
 
 
@@ -45,7 +47,7 @@ def _is_new_search(latest: dict[str, Any], own_keyword: str | None, own_salary: 
 
     "any jobs in Kendal" starts afresh; "what about perm ones?" or a bare "Leeds" refines.
     """
-    if (latest.get("intent") or {}).get("name") != "search_vacancies" or _REFINING.search(latest.get("text") or ""):
+    if (latest.get("intent") or {}).get("name") not in _ASKING or _REFINING.search(latest.get("text") or ""):
         return False
     named = {entity.get("entity") for entity in latest.get("entities") or []}
     return bool(named & {"keyword", "location", "job_type"} or own_keyword or own_salary)

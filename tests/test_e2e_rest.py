@@ -39,6 +39,11 @@ def stack(trained_model: Path, var: Path) -> Iterator[Stack]:
             yield running
 
 
+def outbox(var: Path) -> list[str]:
+    """The emails written to the offline outbox so far."""
+    return [mail.read_text() for mail in sorted((var / "outbox").glob("*.eml"))]
+
+
 def texts(stack: Stack, sender: str, message: str) -> list[str]:
     return [str(reply.get("text", "")) for reply in ask(stack.ports.rasa, sender, message)]
 
@@ -66,8 +71,7 @@ def test_a_candidate_asks_questions_then_asks_for_a_person(stack: Stack, var: Pa
     [done] = texts(stack, sender, "Could someone look over my CV before my interview on Friday?")
     assert done.startswith("Done: your request (reference CB-")
 
-    [mail] = list((var / "outbox").glob("*.eml"))
-    body = mail.read_text()
+    [body] = [text for text in outbox(var) if "Sam Patel" in text]
     assert "Sam Patel" in body and "sam.patel@example.co.uk" in body and "CV before my interview" in body
 
     assert texts(stack, sender, "wait, am I talking to a bot?") == response_texts("utter_iamabot")
@@ -105,3 +109,50 @@ def test_vacancy_search_refine_show_more_and_no_dead_end(stack: Stack) -> None:
     nothing = ask(stack.ports.rasa, sender, "any astronaut jobs?")
     assert nothing[0]["text"] == response_texts("utter_vacancies_none")[0]
     assert "/subscribe_alerts" in [b["payload"] for b in nothing[0]["buttons"]]
+
+
+def test_a_job_alert_sign_up_list_stop_and_forget_me(stack: Stack, var: Path) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    # Everything the sentence names is taken; only how often and where to are asked.
+    assert texts(stack, sender, "let me know when new marketing jobs come up in Leeds") == response_texts(
+        "utter_ask_alert_frequency")
+    [unclear, again] = texts(stack, sender, "hmm")
+    assert (unclear, again) == (response_texts("utter_alert_frequency_unclear")[0],
+                                response_texts("utter_ask_alert_frequency")[0])
+    assert texts(stack, sender, "once a day please") == response_texts("utter_ask_alert_email")
+    [refusal, reask] = texts(stack, sender, "jo.bloggs@@example")
+    assert refusal.startswith("That email address doesn't look right")
+    assert reask == response_texts("utter_ask_alert_email")[0]
+    [consent] = ask(stack.ports.rasa, sender, "jo.bloggs@example.co.uk")
+    assert "jo.bloggs@example.co.uk" in consent["text"] and "marketing · Leeds" in consent["text"]
+    assert "once a day" in consent["text"] and "unsubscribe" in consent["text"]
+    assert [b["payload"] for b in consent["buttons"]] == ["/affirm", "/deny"]
+    assert outbox(var) == [] or not any("jo.bloggs@example.co.uk" in mail for mail in outbox(var))
+
+    [done] = texts(stack, sender, "/affirm")
+    assert done.startswith("Nearly done: I've emailed a confirmation link to j***@example.co.uk")
+    [confirmation] = [mail for mail in outbox(var) if "To: jo.bloggs@example.co.uk" in mail]
+    assert "Please confirm your job alert" in confirmation and "/alerts/confirm?token=" in confirmation
+
+    [listing] = texts(stack, sender, "what alerts do I have?")
+    assert "marketing · Leeds: by email to j***@example.co.uk, once a day (waiting for you to confirm)" in listing
+    [stopped] = texts(stack, sender, "stop my job alerts")
+    assert stopped.startswith("Done: I've stopped 1 job alert(s) (marketing · Leeds)")
+    [none] = texts(stack, sender, "what alerts do I have?")
+    assert none == response_texts("utter_alerts_none_website")[0]
+
+    assert texts(stack, sender, "please forget me") == response_texts("utter_ask_forget_me")
+    [erased] = texts(stack, sender, "yes")
+    assert erased.startswith("Done:")
+
+
+def test_an_alert_sign_up_can_be_declined(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    assert texts(stack, sender, "email me about new temp admin jobs in York, my email is sam@example.com") == [
+        response_texts("utter_ask_alert_frequency")[0]]
+    [consent] = texts(stack, sender, "straight away")
+    assert "sam@example.com" in consent and "temp · admin · York" in consent
+    [unclear, again] = texts(stack, sender, "hmm")
+    assert unclear == response_texts("utter_alert_consent_needs_yes")[0] and again == consent
+    assert texts(stack, sender, "no thanks") == response_texts("utter_alert_cancelled")
+    assert texts(stack, sender, "what alerts have I got?") == response_texts("utter_alerts_none_website")

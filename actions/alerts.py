@@ -1,0 +1,609 @@
+"""Job alerts in chat: a consented sign-up form, and listing, editing, pausing and deleting alerts.
+
+The sign-up takes every criterion the message gives ("let me know when new marketing jobs come
+up in Leeds"), or the last search's when it gives none (the "alert me" button under results),
+and asks only for what is missing: criteria when there are none, how often, where to (on
+Telegram and Slack: this chat or email; the website: email), the address, then the consent
+wording with an explicit yes. The alert service (recruitbot/alerts) does the rest: it records
+the consent, emails the double opt-in link, and refuses what it must.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import asdict, replace
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import services
+from actions.responses import response_text
+from actions.vacancies import criteria_from
+from recruitbot.alerts.model import (
+    EMAIL,
+    Alert,
+    ChangeOutcome,
+    ChangeStatus,
+    ConfirmStatus,
+    ConsentWording,
+    ErasureStatus,
+    Frequency,
+    Requester,
+    SignupStatus,
+    Status,
+)
+from recruitbot.alerts.service import AlertService, email_address
+from recruitbot.contact import EmailProblem
+from recruitbot.nlp import strip_preposition
+from recruitbot.places import load_gazetteer
+from recruitbot.vacancies.asked_salary import asked_min_salary
+from recruitbot.vacancies.cards import describe_criteria
+from recruitbot.vacancies.model import JOB_TYPES, SearchCriteria, is_too_broad
+
+log = logging.getLogger(__name__)
+
+FORM = "alert_form"
+CONSENT_VERSION = "alert-consent-2026-11"
+FORM_SLOTS = ("alert_criteria", "alert_frequency", "alert_delivery", "alert_email", "alert_consent",
+              "alert_consent_text")
+CRITERIA_ENTITIES = ("keyword", "location", "job_type")
+CHAT = "chat"
+# Intents that leave the question unanswered: the form steps aside and the rules take them
+# (answer and come back, or cancel on "deny"). Anything else is taken as an attempt to answer,
+# and re-asked with the choices when it is not one.
+_SEARCHES = frozenset({"search_vacancies", "more_vacancies", "similar_vacancies"})
+INTERRUPTIONS = frozenset({
+    "deny", "faq", "bot_challenge", "human_handoff", "search_vacancies", "more_vacancies", "similar_vacancies",
+    "list_alerts", "unsubscribe_alerts", "pause_alerts", "resume_alerts", "edit_alert", "forget_me",
+})
+_DAILY = re.compile(r"\b(daily|day|days|digest|once a day|once daily|summary|evening|morning)\b", re.I)
+# In the sign-up's first message only a plain choice counts ("email me daily about admin jobs").
+_STATED_FREQUENCY = re.compile(
+    r"\b(daily|once a day|every day|digest|instantly|immediately|straight away|right away|as soon as)\b", re.I)
+_INSTANT = re.compile(
+    r"\b(instant\w*|immediate\w*|straight away|right away|asap|as soon|soon as|when(ever)? (they|one|a job|new)|"
+    r"each time|every time|as they|live|now)\b", re.I)
+_BY_EMAIL = re.compile(r"\b(e-?mail|inbox|mail)\b|@", re.I)
+_IN_CHAT = re.compile(r"\b(here|chat|telegram|slack|this app|message me|dm|direct message|in this)\b", re.I)
+
+
+def requester_of(tracker: Tracker) -> Requester:
+    """Who is asking: the channel the last message came in on, and the conversation's sender id."""
+    return Requester(tracker.get_latest_input_channel() or "unknown", tracker.sender_id)
+
+
+def _intent(tracker: Tracker) -> str:
+    """The latest message's intent; a search that names nothing ("hmm" taken for one) counts as an answer."""
+    intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
+    if intent in _SEARCHES and not _named_criteria(tracker) and not str(_text(tracker)).startswith("/"):
+        return "inform"
+    return intent
+
+
+def _text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    return [str(found["value"]) for found in tracker.latest_message.get("entities") or []
+            if found.get("entity") == entity and found.get("value") not in (None, "")]
+
+
+def _named_criteria(tracker: Tracker) -> dict[str, Any]:
+    """The criteria the latest message names (its last value of each), for changing a sign-up's."""
+    named: dict[str, Any] = {}
+    for entity in CRITERIA_ENTITIES:
+        values = _entity_values(tracker, entity)
+        if values:
+            named[entity] = values[-1]
+    if named.get("location"):
+        named["location"] = place_name(named["location"])
+    if named.get("job_type") not in JOB_TYPES:
+        named.pop("job_type", None)
+    salary = asked_min_salary(_text(tracker))
+    if salary:
+        named["min_salary"] = salary
+    return named
+
+
+def place_name(location: str) -> str:
+    """A place as the gazetteer spells it ("leeds" -> "Leeds"), or as typed when it is not a known place."""
+    typed = strip_preposition(location)
+    place = load_gazetteer().resolve(typed)
+    return place.name if place is not None else typed
+
+
+def _with_place_names(criteria: SearchCriteria) -> SearchCriteria:
+    return replace(criteria, location=place_name(criteria.location)) if criteria.location else criteria
+
+
+def _criteria(value: Any) -> SearchCriteria:
+    fields = value if isinstance(value, dict) else {}
+    return SearchCriteria(**{key: fields.get(key) for key in ("keyword", "location", "job_type", "min_salary")})
+
+
+def parse_frequency(text: str) -> str | None:
+    """"daily", "instant" or None from an answer such as "once a day" or "straight away"."""
+    if _DAILY.search(text):
+        return Frequency.DAILY.value
+    if _INSTANT.search(text):
+        return Frequency.INSTANT.value
+    return None
+
+
+def parse_delivery(text: str) -> str | None:
+    """"email", "chat" or None from an answer such as "by email" or "send them here"."""
+    if _BY_EMAIL.search(text):
+        return EMAIL
+    if _IN_CHAT.search(text):
+        return CHAT
+    return None
+
+
+def _criteria_label(domain: DomainDict, criteria: SearchCriteria) -> str:
+    return describe_criteria(criteria) or response_text(domain, "utter_criteria_anything") or ""
+
+
+_FREQUENCY_WORDS = {"instant": "utter_alert_frequency_instant", "daily": "utter_alert_frequency_daily"}
+_CHANNEL_WORDS = {"telegram": "utter_alert_delivery_telegram", "slack": "utter_alert_delivery_slack"}
+_STATUS_WORDS = {
+    Status.PENDING: "utter_alert_status_pending", Status.ACTIVE: "utter_alert_status_active",
+    Status.PAUSED: "utter_alert_status_paused", Status.DELETED: "utter_alert_status_deleted",
+}
+
+
+def _frequency_label(domain: DomainDict, frequency: str) -> str:
+    return response_text(domain, _FREQUENCY_WORDS.get(frequency, "")) or frequency
+
+
+def _channel_label(domain: DomainDict, channel: str) -> str:
+    return response_text(domain, _CHANNEL_WORDS.get(channel, "")) or channel
+
+
+def _delivery_label(domain: DomainDict, alert: Alert) -> str:
+    if alert.delivery == EMAIL:
+        return (response_text(domain, "utter_alert_delivery_email") or "{address}").format(address=alert.address_hint)
+    return _channel_label(domain, alert.delivery)
+
+
+def _button(domain: DomainDict, response: str, payload: str, **values: str) -> dict[str, str]:
+    title = (response_text(domain, response) or payload).format(**values)
+    return {"title": title, "payload": payload}
+
+
+class _AlertAction:
+    """Gives an action the injected alert service, or the real one built from settings."""
+
+    def __init__(self, service: AlertService | None = None) -> None:
+        self._service = service
+
+    @property
+    def service(self) -> AlertService:
+        """The alert service for this process."""
+        return self._service or services.alert_service()
+
+
+class ValidateAlertForm(_AlertAction, FormValidationAction):
+    """Fills the sign-up from what the person says; re-asks with the reason when an answer will not do."""
+
+    def name(self) -> str:
+        """The form's validation action."""
+        return "validate_alert_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """Where the alerts go is asked only on Telegram and Slack; the address only for email."""
+        slots = ["alert_criteria", "alert_frequency"]
+        if requester_of(tracker).is_chat_user:
+            slots.append("alert_delivery")
+        if tracker.get_slot("alert_delivery") in (EMAIL, None) or not requester_of(tracker).is_chat_user:
+            slots.append("alert_email")
+        return [*slots, "alert_consent"]
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType | None:
+        """The first missing slot, always decided here (rasa-sdk leaves it to Rasa when the lists happen to match)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet("requested_slot", next((slot for slot in required if tracker.slots.get(slot) is None), None))
+
+    def _asked(self, tracker: Tracker, slot: str) -> bool:
+        return tracker.get_slot("requested_slot") == slot
+
+    def _answers(self, tracker: Tracker, slot: str) -> bool:
+        """True when the message is the answer to ``slot``'s question (not a change of criteria, not a detour)."""
+        return (self._asked(tracker, slot) and _intent(tracker) not in INTERRUPTIONS
+                and not (self._changes_criteria(tracker)))
+
+    @staticmethod
+    def _changes_criteria(tracker: Tracker) -> bool:
+        return bool(_named_criteria(tracker)) and tracker.get_slot("requested_slot") != "alert_criteria"
+
+    async def extract_alert_criteria(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The criteria the sign-up starts with; later, any the person changes ("make that perm")."""
+        current = tracker.get_slot("alert_criteria")
+        if current is None and tracker.get_slot("requested_slot") is None:
+            return {"alert_criteria": asdict(_with_place_names(criteria_from(tracker)))}
+        named = _named_criteria(tracker)
+        if named and _intent(tracker) not in INTERRUPTIONS:
+            changed = replace(_criteria(current), **named)
+            if current is not None and not self._asked(tracker, "alert_criteria"):
+                dispatcher.utter_message(response="utter_alert_criteria_changed",
+                                         criteria=_criteria_label(domain, changed))
+            return {"alert_criteria": asdict(changed)}
+        if self._asked(tracker, "alert_criteria") and _intent(tracker) not in INTERRUPTIONS:
+            return {"alert_criteria": current}  # said nothing usable: validation re-asks
+        return {}
+
+    def validate_alert_criteria(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep criteria that name at least a role, a place or temp/perm."""
+        if value is None or is_too_broad(_criteria(value)):
+            if self._asked(tracker, "alert_criteria"):
+                dispatcher.utter_message(response="utter_alert_criteria_needed")
+            return {"alert_criteria": None}
+        return {"alert_criteria": value}
+
+    async def extract_alert_frequency(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Instant or daily, from a button or from words; an unclear answer is re-asked."""
+        chosen = next(iter(_entity_values(tracker, "alert_frequency")), None)
+        if chosen is None and (self._asked(tracker, "alert_frequency") or _STATED_FREQUENCY.search(_text(tracker))):
+            chosen = parse_frequency(_text(tracker))
+        if chosen in (Frequency.INSTANT.value, Frequency.DAILY.value):
+            return {"alert_frequency": chosen}
+        if self._answers(tracker, "alert_frequency"):
+            dispatcher.utter_message(response="utter_alert_frequency_unclear")
+            return {"alert_frequency": None}
+        return {}
+
+    async def extract_alert_delivery(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """This chat or email (Telegram and Slack only)."""
+        chosen = next(iter(_entity_values(tracker, "alert_delivery")), None)
+        if chosen is None and self._asked(tracker, "alert_delivery"):
+            chosen = parse_delivery(_text(tracker))
+        if chosen in (EMAIL, CHAT):
+            return {"alert_delivery": chosen}
+        if self._answers(tracker, "alert_delivery"):
+            dispatcher.utter_message(response="utter_alert_delivery_unclear")
+            return {"alert_delivery": None}
+        return {}
+
+    async def extract_alert_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An address the message gives (tagged, or typed when it was asked for)."""
+        tagged = _entity_values(tracker, "email")
+        if tagged:
+            return {"alert_email": tagged[-1]}
+        if self._answers(tracker, "alert_email") or (self._asked(tracker, "alert_email") and "@" in _text(tracker)):
+            return {"alert_email": _text(tracker).strip()}
+        return {}
+
+    def validate_alert_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A deliverable-looking address, normalised; otherwise the reason, and the question again."""
+        checked = email_address(str(value or ""))
+        if isinstance(checked, EmailProblem):
+            dispatcher.utter_message(response="utter_invalid_email", reason=checked.reason)
+            return {"alert_email": None}
+        return {"alert_email": checked}
+
+    async def extract_alert_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Only an explicit yes to the wording shown; "no" cancels (a rule), anything else is asked again."""
+        if not self._asked(tracker, "alert_consent"):
+            return {}
+        if _intent(tracker) == "affirm":
+            return {"alert_consent": True}
+        if not self._answers(tracker, "alert_consent"):
+            return {}
+        dispatcher.utter_message(response="utter_alert_consent_needs_yes")
+        return {"alert_consent": None}
+
+
+class ActionAskAlertConsent(Action):
+    """Shows the exact consent wording (what, how often, where to, how to stop) and remembers it."""
+
+    def name(self) -> str:
+        """The consent question of the sign-up form."""
+        return "action_ask_alert_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Say the wording with Yes and No buttons; keep the text said, for the consent record."""
+        criteria = _criteria(tracker.get_slot("alert_criteria"))
+        frequency = tracker.get_slot("alert_frequency") or Frequency.INSTANT.value
+        to_chat = tracker.get_slot("alert_delivery") == CHAT and requester_of(tracker).is_chat_user
+        if to_chat:
+            where = _channel_label(domain, requester_of(tracker).channel)
+            template = response_text(domain, "utter_alert_consent_chat") or ""
+        else:
+            where = str(tracker.get_slot("alert_email") or "")
+            template = response_text(domain, "utter_alert_consent_email") or ""
+        text = template.format(criteria=_criteria_label(domain, criteria),
+                               frequency=_frequency_label(domain, frequency), where=where)
+        dispatcher.utter_message(text=text, buttons=[
+            _button(domain, "utter_button_consent_yes", "/affirm"),
+            _button(domain, "utter_button_consent_no", "/deny"),
+        ])
+        return [SlotSet("alert_consent_text", text)]
+
+
+class ActionSubmitAlert(_AlertAction, Action):
+    """Records the sign-up with its consent; confirms it here on Telegram and Slack, by email otherwise."""
+
+    def name(self) -> str:
+        """The sign-up form's submit action."""
+        return "action_submit_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Start the alert and say what happens next; clear the form either way."""
+        clear: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        requester = requester_of(tracker)
+        criteria = _criteria(tracker.get_slot("alert_criteria"))
+        to_chat = tracker.get_slot("alert_delivery") == CHAT and requester.is_chat_user
+        consent = ConsentWording(CONSENT_VERSION, str(tracker.get_slot("alert_consent_text") or ""))
+        if tracker.get_slot("alert_consent") is not True or not consent.text:
+            dispatcher.utter_message(response="utter_alert_cancelled")
+            return clear
+        try:
+            outcome = self.service.start_signup(
+                requester, criteria, Frequency(tracker.get_slot("alert_frequency") or Frequency.INSTANT.value),
+                consent, email=None if to_chat else tracker.get_slot("alert_email"),
+            )
+            status, alert = outcome.status, outcome.alert
+            if status is SignupStatus.AWAITING_CHAT_CONFIRMATION and alert is not None:
+                # The yes was a button pressed in the person's own chat, which the channel vouches for.
+                confirmed = self.service.confirm_in_chat(requester, alert.id)
+                if confirmed.status is ConfirmStatus.CONFIRMED:
+                    dispatcher.utter_message(response="utter_alert_active_in_chat",
+                                             criteria=_criteria_label(domain, criteria),
+                                             frequency=_frequency_label(domain, alert.frequency.value))
+                    return clear
+        except SQLAlchemyError:
+            log.exception("alert sign-up failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return clear
+        if status is SignupStatus.AWAITING_EMAIL_CONFIRMATION and alert is not None:
+            response = "utter_alert_check_email" if outcome.confirmation_sent else "utter_alert_email_not_sent"
+            dispatcher.utter_message(response=response, address=alert.address_hint,
+                                     criteria=_criteria_label(domain, criteria))
+        elif status is SignupStatus.ALREADY_SUBSCRIBED:
+            dispatcher.utter_message(response="utter_alert_already", criteria=_criteria_label(domain, criteria))
+        elif status is SignupStatus.NOT_PRIVATE_CHAT:
+            dispatcher.utter_message(response="utter_alert_private_chat_only")
+        elif status is SignupStatus.INVALID_EMAIL:
+            dispatcher.utter_message(response="utter_invalid_email", reason=outcome.problem or "")
+        else:
+            log.warning("alert sign-up for conversation %s refused: %s", tracker.sender_id, status.value)
+            dispatcher.utter_message(response="utter_alert_criteria_needed")
+        return clear
+
+
+def _alert_line(domain: DomainDict, number: int, alert: Alert) -> str:
+    template = response_text(domain, "utter_alert_list_line") or "{number}. {criteria}"
+    return template.format(
+        number=number, criteria=_criteria_label(domain, alert.criteria), where=_delivery_label(domain, alert),
+        frequency=_frequency_label(domain, alert.frequency.value),
+        status=response_text(domain, _STATUS_WORDS[alert.status]) or alert.status.value,
+    )
+
+
+def _manage_buttons(domain: DomainDict, alerts: list[Alert]) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
+    for number, alert in enumerate(alerts[:3], start=1):
+        payload = json.dumps({"alert_id": alert.id}, separators=(",", ":"))
+        if alert.status is Status.ACTIVE:
+            buttons.append(_button(domain, "utter_button_pause_alert", f"/pause_alerts{payload}", number=str(number)))
+        elif alert.status is Status.PAUSED:
+            buttons.append(_button(domain, "utter_button_resume_alert", f"/resume_alerts{payload}",
+                                   number=str(number)))
+        buttons.append(_button(domain, "utter_button_delete_alert", f"/unsubscribe_alerts{payload}",
+                               number=str(number)))
+    return buttons
+
+
+def _say_no_alerts(dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester) -> None:
+    response = "utter_alerts_none_chat" if requester.is_chat_user else "utter_alerts_none_website"
+    dispatcher.utter_message(response=response, buttons=[
+        _button(domain, "utter_button_alert_me", "/subscribe_alerts")])
+
+
+class ActionListAlerts(_AlertAction, Action):
+    """"What alerts do I have?": each alert, how and how often it sends, and buttons to change it."""
+
+    def name(self) -> str:
+        """The list action."""
+        return "action_list_alerts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """List the alerts this person (Telegram, Slack) or this conversation (website) has."""
+        requester = requester_of(tracker)
+        try:
+            alerts = self.service.list_alerts(requester)
+        except SQLAlchemyError:
+            log.exception("listing alerts failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
+        if not alerts:
+            _say_no_alerts(dispatcher, domain, requester)
+            return []
+        lines = "\n".join(_alert_line(domain, number, alert) for number, alert in enumerate(alerts, start=1))
+        dispatcher.utter_message(response="utter_alert_list", count=len(alerts), alerts=lines,
+                                 buttons=_manage_buttons(domain, alerts))
+        return []
+
+
+# intent: (service method, what to say when done, what to say when there was nothing to change)
+_CHANGES = {
+    "unsubscribe_alerts": ("delete", "utter_alerts_deleted", "utter_alerts_deleted_already"),
+    "pause_alerts": ("pause", "utter_alerts_paused", "utter_alerts_paused_already"),
+    "resume_alerts": ("resume", "utter_alerts_resumed", "utter_alerts_resumed_already"),
+}
+
+
+class ActionChangeAlerts(_AlertAction, Action):
+    """Delete, pause or resume one alert (a button, or "my Leeds alert") or all of them."""
+
+    def name(self) -> str:
+        """The action for unsubscribe_alerts, pause_alerts and resume_alerts."""
+        return "action_change_alerts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Apply the change to the alerts meant and say which changed."""
+        requester = requester_of(tracker)
+        operation, done_response, unchanged_response = _CHANGES.get(_intent(tracker), _CHANGES["unsubscribe_alerts"])
+        change = getattr(self.service, operation)
+        try:
+            targets = self._targets(tracker, requester)
+            if targets is None:
+                outcome = change(requester, None)
+            elif not targets:
+                self._not_found(dispatcher, domain, requester)
+                return []
+            else:
+                changed = [change(requester, alert.id) for alert in targets]
+                outcome = ChangeOutcome(
+                    next((each.status for each in changed if each.status is not ChangeStatus.UNCHANGED),
+                         ChangeStatus.UNCHANGED),
+                    tuple(alert for each in changed for alert in each.alerts))
+        except SQLAlchemyError:
+            log.exception("changing alerts failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
+        if outcome.status is ChangeStatus.NOT_FOUND:
+            _say_no_alerts(dispatcher, domain, requester)
+        elif outcome.status is ChangeStatus.UNCHANGED:
+            dispatcher.utter_message(response=unchanged_response)
+        else:
+            labels = ", ".join(sorted({_criteria_label(domain, alert.criteria) for alert in outcome.alerts}))
+            dispatcher.utter_message(response=done_response, count=len(outcome.alerts), alerts=labels)
+        return []
+
+    def _targets(self, tracker: Tracker, requester: Requester) -> list[Alert] | None:
+        """The alerts meant: the button's, the described ones, or None for all of them."""
+        chosen = _entity_values(tracker, "alert_id")
+        if chosen:
+            return [alert for alert in self.service.list_alerts(requester) if alert.id in chosen]
+        named = _named_criteria(tracker)
+        if not named:
+            return None
+        return self.service.find_alerts(requester, _criteria(named))
+
+    def _not_found(self, dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester) -> None:
+        alerts = self.service.list_alerts(requester)
+        if not alerts:
+            _say_no_alerts(dispatcher, domain, requester)
+            return
+        lines = "\n".join(_alert_line(domain, number, alert) for number, alert in enumerate(alerts, start=1))
+        dispatcher.utter_message(response="utter_alert_not_found", alerts=lines,
+                                 buttons=_manage_buttons(domain, alerts))
+
+
+class ActionEditAlert(_AlertAction, Action):
+    """"Change my Leeds alert to Bradford": the alert described gets the new value, keeping its consent."""
+
+    def name(self) -> str:
+        """The edit action."""
+        return "action_edit_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Find the alert from the old value (or the only alert), and set the new value."""
+        requester = requester_of(tracker)
+        try:
+            alerts = self.service.list_alerts(requester)
+            if not alerts:
+                _say_no_alerts(dispatcher, domain, requester)
+                return []
+            old, new = self._old_and_new(tracker)
+            if not new:
+                dispatcher.utter_message(response="utter_alert_edit_how")
+                return []
+            meant = self.service.find_alerts(requester, _criteria(old)) if old else alerts
+            if len(meant) != 1:
+                lines = "\n".join(_alert_line(domain, n, alert) for n, alert in enumerate(alerts, start=1))
+                dispatcher.utter_message(response="utter_alert_edit_which", alerts=lines)
+                return []
+            [alert] = meant
+            changed = replace(alert.criteria, **new)
+            outcome = self.service.edit_alert(requester, alert.id, changed)
+        except SQLAlchemyError:
+            log.exception("editing an alert failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
+        responses = {
+            ChangeStatus.UPDATED: "utter_alert_updated", ChangeStatus.UNCHANGED: "utter_alert_unchanged",
+            ChangeStatus.DUPLICATE: "utter_alert_duplicate", ChangeStatus.NOT_FOUND: "utter_alert_edit_which",
+        }
+        dispatcher.utter_message(response=responses.get(outcome.status, "utter_alert_criteria_needed"),
+                                 before=_criteria_label(domain, alert.criteria),
+                                 criteria=_criteria_label(domain, changed), alerts="")
+        return []
+
+    @staticmethod
+    def _old_and_new(tracker: Tracker) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What describes the alert and what it should become: of two values, the first old, the second new."""
+        old: dict[str, Any] = {}
+        new: dict[str, Any] = {}
+        for entity in CRITERIA_ENTITIES:
+            values = _entity_values(tracker, entity)
+            if entity == "location":
+                values = [place_name(value) for value in values]
+            if entity == "job_type":
+                values = [value for value in values if value in JOB_TYPES]
+            if len(values) >= 2:
+                old[entity], new[entity] = values[0], values[-1]
+            elif values:
+                new[entity] = values[0]
+        salary = asked_min_salary(_text(tracker))
+        if salary:
+            new["min_salary"] = salary
+        return old, new
+
+
+class ActionForgetMe(_AlertAction, Action):
+    """Erases everything held about the person: alerts, consents, callback requests, this conversation."""
+
+    def name(self) -> str:
+        """The erasure action (after the person confirmed)."""
+        return "action_forget_me"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Erase, say so, and forget the conversation's slots."""
+        try:
+            outcome = self.service.forget_me(requester_of(tracker))
+        except (SQLAlchemyError, OSError):
+            log.exception("erasure failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_forget_me_failed")
+            return []
+        dispatcher.utter_message(
+            response="utter_forget_me_done" if outcome.status is ErasureStatus.ERASED else "utter_forget_me_nothing")
+        return [AllSlotsReset()]
+

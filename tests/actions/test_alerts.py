@@ -1,0 +1,333 @@
+"""The job-alert actions against the real alert service (SQLite, fake senders).
+
+Sign-up form, list, edit, pause, resume, delete and forget-me, each as a candidate would say it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.alerts import (
+    ActionAskAlertConsent,
+    ActionChangeAlerts,
+    ActionEditAlert,
+    ActionForgetMe,
+    ActionListAlerts,
+    ActionSubmitAlert,
+    ValidateAlertForm,
+    parse_delivery,
+    parse_frequency,
+)
+from recruitbot.alerts.model import Requester, Status
+from recruitbot.alerts.service import AlertService
+from recruitbot.db import make_engine
+from recruitbot.places import load_gazetteer
+from recruitbot.schema import alert_consents
+from recruitbot.vacancies.model import SearchCriteria
+from tests.alerts.helpers import FakeConversations, RecordingNotifier, make_service, subscribe
+from tests.helpers import domain
+
+TELEGRAM_USER = "123456789"
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def conversations() -> FakeConversations:
+    return FakeConversations()
+
+
+@pytest.fixture
+def service(tmp_path, notifier: RecordingNotifier, conversations: FakeConversations) -> AlertService:
+    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
+    return make_service(engine, load_gazetteer(), notifier, conversations=conversations)
+
+
+def tagged(text: str, **values: str) -> list[dict[str, Any]]:
+    return [{"entity": name, "value": value, "start": text.index(value), "end": text.index(value) + len(value)}
+            for name, value in values.items()]
+
+
+def tracker(text: str, intent: str = "inform", entities: list[dict[str, Any]] | None = None,
+            channel: str = "socketio", sender: str = "web-session-1", **slots: Any) -> Tracker:
+    """A tracker whose latest message is ``text``; ``slots`` as the conversation holds them."""
+    return Tracker(
+        sender_id=sender, slots=slots,
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []},
+        events=[{"event": "user", "text": text, "input_channel": channel}],
+        paused=False, followup_action=None, active_loop={"name": "alert_form"} if "requested_slot" in slots else {},
+        latest_action_name="action_listen",
+    )
+
+
+async def validate(form_tracker: Tracker) -> tuple[dict[str, Any], list[str | None]]:
+    """Run the form's validation; return the slots it set and the responses it said."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateAlertForm().run(dispatcher, form_tracker, domain())
+    return ({event["name"]: event["value"] for event in events if event["event"] == "slot"},
+            [message["response"] for message in dispatcher.messages])
+
+
+async def test_the_first_sentence_gives_every_criterion_it_names_and_only_missing_ones_are_asked():
+    text = "let me know when new marketing jobs come up in Leeds paying over 30k"
+    # An earlier search for temp work is not carried into an alert that names its own criteria.
+    slots, said = await validate(tracker(text, "subscribe_alerts", tagged(text, keyword="marketing", location="Leeds"),
+                                         keyword="marketing", location="Leeds", job_type="temp"))
+    assert slots["alert_criteria"] == {"keyword": "marketing", "location": "Leeds", "job_type": None,
+                                       "min_salary": 30000}
+    assert slots["requested_slot"] == "alert_frequency" and said == []
+
+    text = "email me daily about temp admin jobs in York at sam.k@example.com"
+    slots, _ = await validate(tracker(text, "subscribe_alerts", tagged(
+        text, job_type="temp", keyword="admin", location="York", email="sam.k@example.com"),
+        keyword="admin", location="York", job_type="temp"))
+    assert slots["alert_criteria"]["keyword"] == "admin" and slots["alert_frequency"] == "daily"
+    assert slots["alert_email"] == "sam.k@example.com" and slots["requested_slot"] == "alert_consent"
+
+
+async def test_the_alert_me_button_under_results_takes_the_last_search():
+    slots, _ = await validate(tracker("/subscribe_alerts", "subscribe_alerts", keyword="payroll", location="Bradford",
+                                      job_type="perm", min_salary=28000.0))
+    assert slots["alert_criteria"] == {"keyword": "payroll", "location": "Bradford", "job_type": "perm",
+                                       "min_salary": 28000}
+
+
+async def test_with_no_criteria_it_asks_what_to_look_for_and_explains_until_it_has_some():
+    slots, _ = await validate(tracker("sign me up for job alerts", "subscribe_alerts"))
+    assert slots["alert_criteria"] is None and slots["requested_slot"] == "alert_criteria"
+
+    slots, said = await validate(tracker("anything really", requested_slot="alert_criteria"))
+    assert said == ["utter_alert_criteria_needed"] and slots["requested_slot"] == "alert_criteria"
+
+    text = "payroll in Leeds"
+    slots, said = await validate(tracker(text, entities=tagged(text, keyword="payroll", location="Leeds"),
+                                         requested_slot="alert_criteria"))
+    assert slots["alert_criteria"]["keyword"] == "payroll" and slots["requested_slot"] == "alert_frequency"
+    assert said == []
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("once a day please", "daily"), ("a daily digest", "daily"), ("every morning", "daily"),
+    ("straight away", "instant"), ("as soon as they come in", "instant"), ("ASAP", "instant"),
+    ("whenever one comes in", "instant"), ("banana", None),
+])
+def test_how_often_is_understood_in_plain_words(answer: str, expected: str | None):
+    assert parse_frequency(answer) == expected
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("send them here", "chat"), ("on telegram", "chat"), ("by email", "email"), ("e-mail me", "email"),
+    ("jo@example.com", "email"), ("hmm", None),
+])
+def test_where_to_is_understood_in_plain_words(answer: str, expected: str | None):
+    assert parse_delivery(answer) == expected
+
+
+CRITERIA = {"keyword": "marketing", "location": "Leeds", "job_type": None, "min_salary": None}
+
+
+async def test_an_unclear_answer_is_asked_again_with_the_choices_and_a_question_is_left_to_the_rules():
+    slots, said = await validate(tracker("banana", alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert said == ["utter_alert_frequency_unclear"]
+    assert slots["alert_frequency"] is None and slots["requested_slot"] == "alert_frequency"
+
+    # An FAQ mid-form sets nothing: Rasa's form rejects, the FAQ rule answers, the form asks again.
+    slots, said = await validate(tracker("should I send a thank you email", "faq", alert_criteria=CRITERIA,
+                                         requested_slot="alert_frequency"))
+    assert said == [] and "alert_frequency" not in slots
+
+    slots, _ = await validate(tracker('/inform{"alert_frequency":"daily"}', entities=[
+        {"entity": "alert_frequency", "value": "daily"}], alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert slots["alert_frequency"] == "daily" and slots["requested_slot"] == "alert_email"
+
+
+async def test_a_bad_email_is_refused_with_the_reason_and_asked_again():
+    slots, said = await validate(tracker("jo.bloggs@example", alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == ["utter_invalid_email"] and slots["alert_email"] is None
+    assert slots["requested_slot"] == "alert_email"
+
+    slots, said = await validate(tracker("Jo.Bloggs@Example.co.uk", alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == [] and slots["alert_email"] == "jo.bloggs@example.co.uk"
+    assert slots["requested_slot"] == "alert_consent"
+
+
+async def test_a_change_of_mind_mid_form_changes_the_criteria_and_asks_the_same_question_again():
+    text = "actually make it perm ones"
+    slots, said = await validate(tracker(text, entities=tagged(text, job_type="perm"), alert_criteria=CRITERIA,
+                                         alert_frequency="daily", requested_slot="alert_email"))
+    assert said == ["utter_alert_criteria_changed"]
+    assert slots["alert_criteria"] == {**CRITERIA, "job_type": "perm"} and slots["requested_slot"] == "alert_email"
+    assert "alert_email" not in slots
+
+
+async def test_on_telegram_it_asks_where_to_and_here_needs_no_email():
+    slots, _ = await validate(tracker("daily", channel="telegram", sender=TELEGRAM_USER, alert_criteria=CRITERIA,
+                                      requested_slot="alert_frequency"))
+    assert slots["requested_slot"] == "alert_delivery"
+    slots, _ = await validate(tracker("send them here", channel="telegram", sender=TELEGRAM_USER,
+                                      alert_criteria=CRITERIA, alert_frequency="daily",
+                                      requested_slot="alert_delivery"))
+    assert slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
+
+
+async def test_only_an_explicit_yes_is_consent():
+    filled = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_email": "jo@example.com",
+              "requested_slot": "alert_consent"}
+    slots, said = await validate(tracker("maybe later", **filled))
+    assert said == ["utter_alert_consent_needs_yes"] and slots["requested_slot"] == "alert_consent"
+    slots, said = await validate(tracker("no thanks", "deny", **filled))
+    assert said == [] and "alert_consent" not in slots  # the cancel rule takes it
+    slots, _ = await validate(tracker("yes please", "affirm", **filled))
+    assert slots["alert_consent"] is True and slots["requested_slot"] is None
+
+
+async def consent_shown(**slots: Any) -> tuple[str, dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    channel = slots.pop("channel", "socketio")
+    events = await ActionAskAlertConsent().run(dispatcher, tracker("", channel=channel, **slots), domain())
+    [message] = dispatcher.messages
+    assert [button["payload"] for button in message["buttons"]] == ["/affirm", "/deny"]
+    return message["text"], {event["name"]: event["value"] for event in events}
+
+
+async def test_the_consent_wording_says_what_how_often_where_and_how_to_stop():
+    text, slots = await consent_shown(alert_criteria=CRITERIA, alert_frequency="daily", alert_email="jo@example.com")
+    assert slots == {"alert_consent_text": text}
+    for part in ("jo@example.com", "marketing · Leeds", "once a day", "unsubscribe", "stop my job alerts",
+                 "nothing is sent until you click"):
+        assert part in text
+    text, _ = await consent_shown(alert_criteria=CRITERIA, alert_frequency="instant", alert_delivery="chat",
+                                  channel="telegram")
+    assert "here on Telegram" in text and "as soon as they come in" in text
+
+
+async def submit(service: AlertService, **slots: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    channel, sender = slots.pop("channel", "socketio"), slots.pop("sender", "web-session-1")
+    events = await ActionSubmitAlert(service).run(dispatcher, tracker("yes", "affirm", channel=channel, sender=sender,
+                                                                      **slots), domain())
+    return dispatcher.messages, {event["name"]: event["value"] for event in events}
+
+
+async def test_a_website_sign_up_emails_the_opt_in_link_and_stores_the_consent_wording(service, notifier):
+    text, _ = await consent_shown(alert_criteria=CRITERIA, alert_frequency="daily", alert_email="jo@example.com")
+    said, cleared = await submit(service, alert_criteria=CRITERIA, alert_frequency="daily",
+                                 alert_email="jo@example.com", alert_consent=True, alert_consent_text=text)
+    assert [message["response"] for message in said] == ["utter_alert_check_email"]
+    assert said[0]["address"] == "j***@example.com"  # never the full address, even back in the chat
+    assert all(value is None for value in cleared.values()) and "alert_email" in cleared
+    [confirmation] = notifier.confirmations
+    assert confirmation.recipient == "jo@example.com"
+    [alert] = service.list_alerts(Requester("socketio", "web-session-1"))
+    assert alert.status is Status.PENDING and alert.criteria == SearchCriteria("marketing", "Leeds")
+    with service._engine.connect() as connection:
+        consent = connection.execute(select(alert_consents)).one()
+    assert consent.wording_version.startswith("alert-consent-") and consent.channel == "socketio"
+
+
+async def test_telegram_send_them_here_is_on_at_once_after_the_yes_button(service):
+    said, _ = await submit(service, channel="telegram", sender=TELEGRAM_USER, alert_criteria=CRITERIA,
+                           alert_frequency="instant", alert_delivery="chat", alert_consent=True,
+                           alert_consent_text="the wording shown")
+    assert [message["response"] for message in said] == ["utter_alert_active_in_chat"]
+    [alert] = service.list_alerts(Requester("telegram", TELEGRAM_USER))
+    assert alert.status is Status.ACTIVE and alert.delivery == "telegram"
+
+
+async def test_without_a_yes_nothing_is_stored(service):
+    said, _ = await submit(service, alert_criteria=CRITERIA, alert_frequency="daily", alert_email="jo@example.com",
+                           alert_consent=None, alert_consent_text="the wording shown")
+    assert [message["response"] for message in said] == ["utter_alert_cancelled"]
+    assert service.list_alerts(Requester("socketio", "web-session-1")) == []
+    with service._engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(alert_consents)).scalar() == 0
+
+
+async def run(action: Any, text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+              channel: str = "telegram", sender: str = TELEGRAM_USER) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker(text, intent, entities, channel=channel, sender=sender), domain())
+    return dispatcher.messages, events
+
+
+TELEGRAM = Requester("telegram", TELEGRAM_USER)
+
+
+async def test_listing_shows_each_alert_with_buttons_that_fit_telegram(service):
+    said, _ = await run(ActionListAlerts(service), "what alerts do I have?", "list_alerts")
+    assert [message["response"] for message in said] == ["utter_alerts_none_chat"]
+
+    subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    subscribe(service, SearchCriteria("admin", None, "temp"), TELEGRAM, email="jo@example.com")
+    said, _ = await run(ActionListAlerts(service), "what alerts do I have?", "list_alerts")
+    [message] = said
+    assert message["response"] == "utter_alert_list" and message["count"] == 2
+    assert "1. marketing · Leeds: Telegram, as soon as they come in (on)" in message["alerts"]
+    assert "2. temp · admin: by email to j***@example.com" in message["alerts"]
+    assert len(message["buttons"]) == 4
+    assert all(len(button["payload"].encode()) <= 64 for button in message["buttons"])
+
+
+async def test_change_my_leeds_alert_to_bradford(service):
+    subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    subscribe(service, SearchCriteria("admin", "York"), TELEGRAM, email=None)
+    text = "change my Leeds alert to Bradford"
+    said, _ = await run(ActionEditAlert(service), text, "edit_alert",
+                        [*tagged(text, location="Leeds"), *tagged(text.replace("Leeds", "-----"), location="Bradford")])
+    assert [message["response"] for message in said] == ["utter_alert_updated"]
+    assert said[0]["criteria"] == "marketing · Bradford"
+    assert {alert.criteria.location for alert in service.list_alerts(TELEGRAM)} == {"Bradford", "York"}
+
+    text = "change my alert to Harrogate"  # two alerts: which one?
+    said, _ = await run(ActionEditAlert(service), text, "edit_alert", tagged(text, location="Harrogate"))
+    assert [message["response"] for message in said] == ["utter_alert_edit_which"]
+
+
+async def test_pause_resume_and_stop_by_button_by_description_and_all(service):
+    leeds = subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    subscribe(service, SearchCriteria("admin", "York"), TELEGRAM, email=None)
+
+    said, _ = await run(ActionChangeAlerts(service), f'/pause_alerts{{"alert_id":"{leeds}"}}', "pause_alerts",
+                        [{"entity": "alert_id", "value": leeds}])
+    assert [message["response"] for message in said] == ["utter_alerts_paused"]
+    assert {a.id: a.status for a in service.list_alerts(TELEGRAM)}[leeds] is Status.PAUSED
+
+    text = "resume the Leeds alert"
+    said, _ = await run(ActionChangeAlerts(service), text, "resume_alerts", tagged(text, location="Leeds"))
+    assert [message["response"] for message in said] == ["utter_alerts_resumed"]
+
+    text = "cancel the Bristol alert"
+    said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts", tagged(text, location="Bristol"))
+    assert [message["response"] for message in said] == ["utter_alert_not_found"]
+    assert len(service.list_alerts(TELEGRAM)) == 2
+
+    said, _ = await run(ActionChangeAlerts(service), "stop my job alerts", "unsubscribe_alerts")
+    assert [message["response"] for message in said] == ["utter_alerts_deleted"] and said[0]["count"] == 2
+    assert service.list_alerts(TELEGRAM) == []
+
+
+async def test_a_website_chat_reaches_only_its_own_alerts(service):
+    subscribe(service, SearchCriteria("marketing", "Leeds"), Requester("socketio", "someone-else"))
+    said, _ = await run(ActionChangeAlerts(service), "stop my job alerts", "unsubscribe_alerts", channel="socketio",
+                        sender="web-session-1")
+    assert [message["response"] for message in said] == ["utter_alerts_none_website"]
+    assert len(service.list_alerts(Requester("socketio", "someone-else"))) == 1
+
+
+async def test_forget_me_erases_alerts_and_the_conversation(service, conversations):
+    subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    said, events = await run(ActionForgetMe(service), "yes", "affirm")
+    assert [message["response"] for message in said] == ["utter_forget_me_done"]
+    assert events == [AllSlotsReset()]
+    assert service.list_alerts(TELEGRAM) == [] and TELEGRAM_USER in conversations.erased
