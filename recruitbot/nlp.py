@@ -73,13 +73,23 @@ def english_lemma_table() -> dict[str, str]:
     return table
 
 
+# How candidates shorten words in chat, read as the words themselves ("2nd int" is "second
+# interview"): the lemma is what the featurizers count, so both spellings share their features.
+CANDIDATE_SHORTHAND = {
+    "int": "interview", "intv": "interview", "interv": "interview", "interveiw": "interview",
+    "inteview": "interview", "intervew": "interview", "1st": "first", "2nd": "second", "3rd": "third",
+    "u": "you", "ur": "your", "r": "be", "pls": "please", "plz": "please", "thx": "thanks", "ta": "thanks",
+    "asap": "soon", "mgr": "manager",
+}
+
+
 def _lemma_table_with_capitals() -> dict[str, str]:
     """The lemma table, plus a capitalised twin of each entry ("Interviews" -> "interview").
 
     The pipeline keeps case (so "Reading" the town differs from "reading"), but the lookup
     table only holds lower-case forms, and most messages start with a capital.
     """
-    table = english_lemma_table()
+    table = {**english_lemma_table(), **CANDIDATE_SHORTHAND}
     for word, lemma in list(table.items()):
         table.setdefault(word.capitalize(), lemma)
     return table

@@ -54,3 +54,11 @@ def test_conversation_stories_pass(trained_model, tmp_path):
     )
     failed = (tmp_path / "failed_test_stories.yml")
     assert result.returncode == 0, (failed.read_text() if failed.exists() else "") + result.stdout[-3000:]
+
+
+def test_no_place_is_annotated_in_lower_case():
+    # Rasa's EntitySynonymMapper learns lower-cased text -> annotated value for every annotated
+    # entity, so one "[leeds](location)" makes every later "Leeds" come out as "leeds".
+    annotated = re.findall(r"\[([^\]]+)\]\(location\)", "\n".join(
+        path.read_text() for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))))
+    assert annotated and [place for place in annotated if not place[0].isupper()] == []

@@ -46,6 +46,13 @@ def test_lemmas_ignore_a_leading_capital(pipeline):
     assert [t.lemma_ for t in pipeline("Interviews went well")] == ["interview", "go", "good"]
 
 
+def test_candidates_shorthand_reads_as_the_words_it_stands_for(pipeline):
+    assert [t.lemma_ for t in pipeline("how to prep for 2nd int thx")] == [
+        "how", "to", "prep", "for", "second", "interview", "thanks"]
+    assert [t.lemma_ for t in pipeline("Int went well, r u there")] == [
+        "interview", "go", "good", ",", "be", "you", "there"]
+
+
 def test_strip_preposition():
     assert nlp.strip_preposition("in hull") == "hull"
     assert nlp.strip_preposition("Leeds") == "Leeds"
