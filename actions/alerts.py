@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from abc import ABC, abstractmethod
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -187,6 +188,31 @@ class _AlertAction:
     def service(self) -> AlertService:
         """The alert service for this process."""
         return self._service or services.alert_service()
+
+
+class _ManageAlertsAction(_AlertAction, Action, ABC):
+    """Base for the actions that read or change alerts: a database failure gets an apology, not silence."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Run :meth:`manage` for the person asking; say sorry if the database fails."""
+        try:
+            return await self.manage(dispatcher, tracker, domain, requester_of(tracker))
+        except SQLAlchemyError:
+            log.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name."""
+
+    @abstractmethod
+    async def manage(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
+    ) -> list[EventType]:
+        """Do the action's work."""
 
 
 class ValidateAlertForm(_AlertAction, FormValidationAction):
@@ -422,36 +448,39 @@ def _manage_buttons(domain: DomainDict, alerts: list[Alert]) -> list[dict[str, s
     return buttons
 
 
+def _alert_lines(domain: DomainDict, alerts: list[Alert]) -> str:
+    return "\n".join(_alert_line(domain, number, alert) for number, alert in enumerate(alerts, start=1))
+
+
 def _say_no_alerts(dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester) -> None:
     response = "utter_alerts_none_chat" if requester.is_chat_user else "utter_alerts_none_website"
     dispatcher.utter_message(response=response, buttons=[
         _button(domain, "utter_button_alert_me", "/subscribe_alerts")])
 
 
-class ActionListAlerts(_AlertAction, Action):
+def _show_alerts(
+    dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester, alerts: list[Alert], response: str
+) -> None:
+    """Each alert on a line with buttons to change it, or that there are none."""
+    if not alerts:
+        _say_no_alerts(dispatcher, domain, requester)
+        return
+    dispatcher.utter_message(response=response, count=len(alerts), alerts=_alert_lines(domain, alerts),
+                             buttons=_manage_buttons(domain, alerts))
+
+
+class ActionListAlerts(_ManageAlertsAction):
     """"What alerts do I have?": each alert, how and how often it sends, and buttons to change it."""
 
     def name(self) -> str:
         """The list action."""
         return "action_list_alerts"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def manage(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
     ) -> list[EventType]:
         """List the alerts this person (Telegram, Slack) or this conversation (website) has."""
-        requester = requester_of(tracker)
-        try:
-            alerts = self.service.list_alerts(requester)
-        except SQLAlchemyError:
-            log.exception("listing alerts failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_alerts_failed")
-            return []
-        if not alerts:
-            _say_no_alerts(dispatcher, domain, requester)
-            return []
-        lines = "\n".join(_alert_line(domain, number, alert) for number, alert in enumerate(alerts, start=1))
-        dispatcher.utter_message(response="utter_alert_list", count=len(alerts), alerts=lines,
-                                 buttons=_manage_buttons(domain, alerts))
+        _show_alerts(dispatcher, domain, requester, self.service.list_alerts(requester), "utter_alert_list")
         return []
 
 
@@ -463,37 +492,32 @@ _CHANGES = {
 }
 
 
-class ActionChangeAlerts(_AlertAction, Action):
+class ActionChangeAlerts(_ManageAlertsAction):
     """Delete, pause or resume one alert (a button, or "my Leeds alert") or all of them."""
 
     def name(self) -> str:
         """The action for unsubscribe_alerts, pause_alerts and resume_alerts."""
         return "action_change_alerts"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def manage(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
     ) -> list[EventType]:
         """Apply the change to the alerts meant and say which changed."""
-        requester = requester_of(tracker)
         operation, done_response, unchanged_response = _CHANGES.get(_intent(tracker), _CHANGES["unsubscribe_alerts"])
         change = getattr(self.service, operation)
-        try:
-            targets = self._targets(tracker, requester)
-            if targets is None:
-                outcome = change(requester, None)
-            elif not targets:
-                self._not_found(dispatcher, domain, requester)
-                return []
-            else:
-                changed = [change(requester, alert.id) for alert in targets]
-                outcome = ChangeOutcome(
-                    next((each.status for each in changed if each.status is not ChangeStatus.UNCHANGED),
-                         ChangeStatus.UNCHANGED),
-                    tuple(alert for each in changed for alert in each.alerts))
-        except SQLAlchemyError:
-            log.exception("changing alerts failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_alerts_failed")
+        targets = self._targets(tracker, requester)
+        if targets is None:
+            outcome = change(requester, None)
+        elif not targets:
+            # Described, but none fits: show the ones there are.
+            _show_alerts(dispatcher, domain, requester, self.service.list_alerts(requester), "utter_alert_not_found")
             return []
+        else:
+            changed = [change(requester, alert.id) for alert in targets]
+            outcome = ChangeOutcome(
+                next((each.status for each in changed if each.status is not ChangeStatus.UNCHANGED),
+                     ChangeStatus.UNCHANGED),
+                tuple(alert for each in changed for alert in each.alerts))
         if outcome.status is ChangeStatus.NOT_FOUND:
             _say_no_alerts(dispatcher, domain, requester)
         elif outcome.status is ChangeStatus.UNCHANGED:
@@ -513,49 +537,32 @@ class ActionChangeAlerts(_AlertAction, Action):
             return None
         return self.service.find_alerts(requester, _criteria(named))
 
-    def _not_found(self, dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester) -> None:
-        alerts = self.service.list_alerts(requester)
-        if not alerts:
-            _say_no_alerts(dispatcher, domain, requester)
-            return
-        lines = "\n".join(_alert_line(domain, number, alert) for number, alert in enumerate(alerts, start=1))
-        dispatcher.utter_message(response="utter_alert_not_found", alerts=lines,
-                                 buttons=_manage_buttons(domain, alerts))
-
-
-class ActionEditAlert(_AlertAction, Action):
+class ActionEditAlert(_ManageAlertsAction):
     """"Change my Leeds alert to Bradford": the alert described gets the new value, keeping its consent."""
 
     def name(self) -> str:
         """The edit action."""
         return "action_edit_alert"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def manage(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
     ) -> list[EventType]:
         """Find the alert from the old value (or the only alert), and set the new value."""
-        requester = requester_of(tracker)
-        try:
-            alerts = self.service.list_alerts(requester)
-            if not alerts:
-                _say_no_alerts(dispatcher, domain, requester)
-                return []
-            old, new = self._old_and_new(tracker)
-            if not new:
-                dispatcher.utter_message(response="utter_alert_edit_how")
-                return []
-            meant = self.service.find_alerts(requester, _criteria(old)) if old else alerts
-            if len(meant) != 1:
-                lines = "\n".join(_alert_line(domain, n, alert) for n, alert in enumerate(alerts, start=1))
-                dispatcher.utter_message(response="utter_alert_edit_which", alerts=lines)
-                return []
-            [alert] = meant
-            changed = replace(alert.criteria, **new)
-            outcome = self.service.edit_alert(requester, alert.id, changed)
-        except SQLAlchemyError:
-            log.exception("editing an alert failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_alerts_failed")
+        alerts = self.service.list_alerts(requester)
+        if not alerts:
+            _say_no_alerts(dispatcher, domain, requester)
             return []
+        old, new = self._old_and_new(tracker)
+        if not new:
+            dispatcher.utter_message(response="utter_alert_edit_how")
+            return []
+        meant = self.service.find_alerts(requester, _criteria(old)) if old else alerts
+        if len(meant) != 1:
+            dispatcher.utter_message(response="utter_alert_edit_which", alerts="\n" + _alert_lines(domain, alerts))
+            return []
+        [alert] = meant
+        changed = replace(alert.criteria, **new)
+        outcome = self.service.edit_alert(requester, alert.id, changed)
         responses = {
             ChangeStatus.UPDATED: "utter_alert_updated", ChangeStatus.UNCHANGED: "utter_alert_unchanged",
             ChangeStatus.DUPLICATE: "utter_alert_duplicate", ChangeStatus.NOT_FOUND: "utter_alert_edit_which",

@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from actions.alerts import (
     ActionAskAlertConsent,
@@ -331,3 +332,22 @@ async def test_forget_me_erases_alerts_and_the_conversation(service, conversatio
     assert [message["response"] for message in said] == ["utter_forget_me_done"]
     assert events == [AllSlotsReset()]
     assert service.list_alerts(TELEGRAM) == [] and TELEGRAM_USER in conversations.erased
+
+
+class BrokenService:
+    """An alert service whose database is down."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*_args: Any, **_kwargs: Any) -> None:
+            raise OperationalError("SELECT 1", {}, Exception("database is down"))
+        return fail
+
+
+@pytest.mark.parametrize(("action", "text", "intent"), [
+    (ActionListAlerts, "what alerts do I have?", "list_alerts"),
+    (ActionChangeAlerts, "stop my job alerts", "unsubscribe_alerts"),
+    (ActionEditAlert, "change my alert to Bradford", "edit_alert"),
+])
+async def test_a_database_failure_gets_an_apology_not_silence(action: Any, text: str, intent: str):
+    said, events = await run(action(BrokenService()), text, intent)
+    assert [message["response"] for message in said] == ["utter_alerts_failed"] and events == []
