@@ -23,6 +23,7 @@ either sent exactly once, still due, or known to have failed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 from collections import Counter
@@ -110,19 +111,20 @@ class Dispatcher:
 
     def match_new(self, now: datetime) -> tuple[int, int]:
         """Match unscanned open vacancies first seen by ``now``; return (vacancies scanned, matches)."""
-        with self._engine.connect() as connection:
-            index = AlertIndex.load(connection, self._gazetteer)
         scanned = matched = 0
-        while True:
-            with self._engine.begin() as connection, _page_cache(connection, _MATCHING_CACHE_KIB):
-                batch = unscanned_vacancies(connection, now.date(), self._policy.batch_size, seen_by=now)
-                if not batch:
-                    break
-                matches = index.match(connection, batch)
-                _record_matches(connection, matches, now)
-                mark_scanned(connection, [vacancy.pk for vacancy in batch], now)
-            scanned += len(batch)
-            matched += len(matches)
+        with _no_cycle_collection():
+            with self._engine.connect() as connection:
+                index = AlertIndex.load(connection, self._gazetteer)
+            while True:
+                with self._engine.begin() as connection, _page_cache(connection, _MATCHING_CACHE_KIB):
+                    batch = unscanned_vacancies(connection, now.date(), self._policy.batch_size, seen_by=now)
+                    if not batch:
+                        break
+                    matches = index.match(connection, batch)
+                    _record_matches(connection, matches, now)
+                    mark_scanned(connection, [vacancy.pk for vacancy in batch], now)
+                scanned += len(batch)
+                matched += len(matches)
         if scanned:
             log.info("matched %d new vacancies: %d deliveries decided", scanned, matched)
         return scanned, matched
@@ -299,8 +301,27 @@ def _record_matches(connection: Connection, matches: list[Match], now: datetime)
     connection.exec_driver_sql(
         f"INSERT INTO alert_deliveries ({columns}) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)"
         " ON CONFLICT (person_id, vacancy_pk) DO NOTHING",
-        [(person, vacancy, subscription, PENDING, stamp) for person, vacancy, subscription in matches],
+        # In the unique index's order, so that each of its pages is visited once, not again and again.
+        [(person, vacancy, subscription, PENDING, stamp) for person, vacancy, subscription in sorted(matches)],
     )
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector meanwhile (it stays off if it was off).
+
+    Matching builds a few hundred thousand small tuples (the alert index, the matches, the
+    ledger rows). None of them form cycles, so reference counting frees them all; the cyclic
+    collector would only walk them again and again as they pile up, a fifth of the time of a
+    large dispatch. It runs as usual once matching is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
