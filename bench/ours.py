@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from bench.bots import (
@@ -21,6 +21,7 @@ from bench.bots import (
     recorded_train_time,
     train,
 )
+from bench.catalogue import scratch_postgres
 from bench.load import Script
 from bench.procs import processes_running
 from recruitbot.run import Ports, Stack, free_port, seed_catalogue
@@ -28,6 +29,7 @@ from recruitbot.settings import PROJECT_ROOT, load_settings
 from recruitbot.train import ensure_trained, model_path
 
 TRAINING_WAIT_S = 1800.0
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # the production column's scratch databases
 
 # Chats as candidates hold them: FAQ turns, a vacancy search refined and paged, an alert sign-up
 # and a callback request. Phrased afresh (not copied from data/nlu), as real users would type them.
@@ -82,14 +84,12 @@ def prepare(retrain: bool, measure_unknown: bool, log_dir: Path) -> Trained:
 
 
 @contextmanager
-def _environment(var_dir: Path) -> Iterator[None]:
-    # The Stack reads its settings from this process's environment: a scratch state directory
-    # (tracker, catalogue, outbox), and no SMTP server, so that callback requests stay in the outbox.
+def _environ(changes: dict[str, str], removed: tuple[str, ...] = ()) -> Iterator[None]:
+    # The Stack reads its settings from this process's environment; it is restored after the block.
     saved = dict(os.environ)
-    os.environ["RECRUITBOT_VAR_DIR"] = str(var_dir)
-    # RECRUITBOT_DATABASE_URL is kept: it lets the catalogue be benchmarked on PostgreSQL.
-    for name in ("SMTP_HOST", "RECRUITBOT_TRACKER_DB", "RECRUITBOT_OUTBOX_DIR"):
+    for name in removed:
         os.environ.pop(name, None)
+    os.environ.update(changes)
     try:
         yield
     finally:
@@ -97,13 +97,23 @@ def _environment(var_dir: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _environment(var_dir: Path) -> AbstractContextManager[None]:
+    # A scratch state directory (tracker, catalogue, outbox), and no SMTP server, so that callback
+    # requests stay in the outbox. RECRUITBOT_DATABASE_URL is kept: it lets the catalogue be
+    # benchmarked on PostgreSQL. No message rates at the edge: the load comes from one address,
+    # and the stock bot has none either.
+    return _environ({"RECRUITBOT_VAR_DIR": str(var_dir), "RECRUITBOT_IP_MESSAGES_PER_MINUTE": "0",
+                     "RECRUITBOT_SESSION_MESSAGES_PER_MINUTE": "0"},
+                    removed=("SMTP_HOST", "RECRUITBOT_TRACKER_DB", "RECRUITBOT_OUTBOX_DIR"))
+
+
 @contextmanager
-def running(trained: Trained, log_dir: Path) -> Iterator[Started]:
-    """Run our action server, Rasa server and web app on loopback for the block."""
+def running(trained: Trained, log_dir: Path, name: str = "ours") -> Iterator[Started]:
+    """Run our action server, Rasa server(s) and web app on loopback for the block, in the environment's profile."""
     with tempfile.TemporaryDirectory(prefix="recruitbot-bench-") as var_dir, _environment(Path(var_dir)):
         seed_catalogue(load_settings())  # before the clock starts: a deployment has its vacancies already
         ports = Ports(rasa=free_port(), actions=free_port(), web=free_port())
-        stack = Stack(ports, trained.model, log_dir=log_dir / "ours")
+        stack = Stack(ports, trained.model, log_dir=log_dir / name)
         with ThreadPoolExecutor(max_workers=1) as starter:
             try:
                 started = time.monotonic()
@@ -116,6 +126,29 @@ def running(trained: Trained, log_dir: Path) -> Iterator[Started]:
                 cold_start = first_correct_reply_s(ports.rasa, greeting_texts(PROJECT_ROOT / "domain.yml"),
                                                    started, check_alive)
                 startup.result()
-                yield Started("ours", {"rasa": ports.rasa, "actions": ports.actions}, cold_start)
+                # In production RASA_PORT is nginx's, and the Rasa servers behind it have ports of their own.
+                behind = {f"rasa-{number}": port for number, port in enumerate(stack.rasa_ports, start=1)
+                          if port != ports.rasa}
+                yield Started(name, {"rasa": ports.rasa, "actions": ports.actions, **behind}, cold_start)
             finally:
                 stack.stop()
+
+
+def _production_profile(database_url: str) -> AbstractContextManager[None]:
+    # The conversations go to the same scratch database; no cap per address at nginx either.
+    return _environ({"RECRUITBOT_PROFILE": "production", "RECRUITBOT_DATABASE_URL": database_url,
+                     "RECRUITBOT_EDGE_REQUESTS_PER_MINUTE": "0"}, removed=("RECRUITBOT_TRACKER_STORE_URL",))
+
+
+@contextmanager
+def running_production(trained: Trained, log_dir: Path) -> Iterator[Started]:
+    """Run ours in the production profile for the block: Rasa servers behind nginx, a scratch PostgreSQL database.
+
+    The database is created on RECRUITBOT_BENCH_POSTGRES (this machine's server by default) and
+    dropped afterwards; locks go to RECRUITBOT_REDIS_URL (the profile's default), where the
+    benchmark's conversations have sender ids of their own.
+    """
+    server = os.environ.get("RECRUITBOT_BENCH_POSTGRES", POSTGRES_SERVER)
+    with scratch_postgres(server) as database_url, _production_profile(database_url), \
+            running(trained, log_dir, "production") as started:
+        yield started

@@ -41,6 +41,7 @@ FULL = (Level(1, 15, 120), Level(10, 60, 150), Level(50, 200, 180))
 QUICK = (Level(1, 3, 60), Level(5, 10, 60))
 BACKGROUND_WARNING = 0.10  # share of the machine's CPU used by other processes that makes a level suspect
 BOTS = ("ours", "stock")
+PRODUCTION = "production"  # ours in the production profile (--production): an extra column
 NONE = "-"  # a cell with nothing to show
 
 
@@ -182,52 +183,72 @@ class Row:
     metric: str
     ours: float | None
     stock: float | None
+    production: float | None  # ours in the production profile, when benchmarked (--production)
     digits: int = 0
     target: tuple[str, float] | None = None  # ("≥", 4.0): the ratio ours/stock the issue asks for; ("=", 0): ours
-    cells: tuple[str, str] | None = None  # text shown instead of the figures (errors)
+    cells: tuple[str, str, str] | None = None  # text shown instead of the figures (errors)
 
     @property
     def ratio(self) -> float | None:
         """Ours divided by stock."""
-        if self.ours is None or self.stock is None or self.cells or not self.stock:
-            return None
-        return self.ours / self.stock
+        return self._over_stock(self.ours)
 
-    def met(self) -> bool | None:
-        """Whether the ratio meets the target (None: no target, or nothing to compare)."""
+    @property
+    def production_ratio(self) -> float | None:
+        """Ours in the production profile divided by stock."""
+        return self._over_stock(self.production)
+
+    def _over_stock(self, figure: float | None) -> float | None:
+        if figure is None or self.stock is None or self.cells or not self.stock:
+            return None
+        return figure / self.stock
+
+    def met(self, production: bool = False) -> bool | None:
+        """Whether ours (or the production figure) meets the target (None: no target, or nothing to compare)."""
         if self.target is None:
             return None
         sign, bound = self.target
-        value = self.ours if sign == "=" else self.ratio
+        value = (self.production if production else self.ours) if sign == "=" else (
+            self.production_ratio if production else self.ratio)
         if value is None:
             return None
         return {"≥": value >= bound, "≤": value <= bound, "=": value == bound}[sign]
 
-    def markdown(self) -> str:
-        """The row as a Markdown table line."""
+    def markdown(self, production: bool) -> str:
+        """The row as a Markdown table line, with the production columns when ``production``."""
         def figure(value: float | None) -> str:
             return NONE if value is None or math.isnan(value) else f"{value:.{self.digits}f}"
 
-        ours_cell, stock_cell = self.cells or (figure(self.ours), figure(self.stock))
-        ratio = NONE if self.ratio is None else f"{self.ratio:.2f}"
-        verdict = {True: " ✓", False: " ✗", None: ""}[self.met()]
-        target = f"{self.target[0]} {self.target[1]:g}{verdict}" if self.target else ""
-        return f"| {self.metric} | {ours_cell} | {stock_cell} | {ratio} | {target} |"
+        def ratio(value: float | None) -> str:
+            return NONE if value is None else f"{value:.2f}"
+
+        def verdict(met: bool | None) -> str:
+            return {True: " ✓", False: " ✗", None: ""}[met]
+
+        ours_cell, stock_cell, production_cell = self.cells or (
+            figure(self.ours), figure(self.stock), figure(self.production))
+        target = f"{self.target[0]} {self.target[1]:g}{verdict(self.met())}" if self.target else ""
+        line = f"| {self.metric} | {ours_cell} | {stock_cell} | {ratio(self.ratio)} | {target} |"
+        if production:
+            line += f" {production_cell} | {ratio(self.production_ratio)}{verdict(self.met(production=True))} |"
+        return line
 
 
-def _figure(reports: dict[str, Report], get: Callable[[Report], float | None]) -> tuple[float | None, float | None]:
-    ours_report, stock_report = reports.get("ours"), reports.get("stock")
-    return (get(ours_report) if ours_report else None), (get(stock_report) if stock_report else None)
+def _figure(reports: dict[str, Report], get: Callable[[Report], float | None],
+            ) -> tuple[float | None, float | None, float | None]:
+    ours_report, stock_report, production_report = (reports.get(name) for name in (*BOTS, PRODUCTION))
+    return ((get(ours_report) if ours_report else None), (get(stock_report) if stock_report else None),
+            (get(production_report) if production_report else None))
 
 
-def _errors(reports: dict[str, Report], concurrency: int) -> tuple[str, str]:
+def _errors(reports: dict[str, Report], concurrency: int) -> tuple[str, str, str]:
     def cell(name: str) -> str:
         if name not in reports:
             return NONE
         result = reports[name].level(concurrency).result
         return f"{result.error_count} / {result.messages}"
 
-    return cell("ours"), cell("stock")
+    return cell("ours"), cell("stock"), cell(PRODUCTION)
 
 
 def _error_count(report: Report, concurrency: int) -> float:
@@ -273,7 +294,9 @@ def table_rows(reports: dict[str, Report], levels: tuple[Level, ...]) -> list[Ro
 
 def markdown(reports: dict[str, Report], levels: tuple[Level, ...], host: dict[str, object], mode: str) -> str:
     """The report as Markdown: machine, load shape, the table and notes."""
-    average_turns = {name: sum(map(len, bot.scripts)) / len(bot.scripts) for name, bot in BOT_DEFINITIONS.items()}
+    average_turns = {name: sum(map(len, bot.scripts)) / len(bot.scripts)
+                     for name, bot in BOT_DEFINITIONS.items() if name in reports}
+    production = PRODUCTION in reports
     lines = [
         f"Machine: {host['nproc']} cores (nproc), {host['cpu_model']}, {host['ram_gb']} GB RAM; "
         f"Python {host['python']}, rasa {host['rasa']}, rasa-sdk {host['rasa_sdk']}; "
@@ -284,9 +307,10 @@ def markdown(reports: dict[str, Report], levels: tuple[Level, ...], host: dict[s
         + "; conversations of " + ", ".join(f"{turns:.1f} turns ({name})" for name, turns in average_turns.items())
         + " on average; each bot warmed up with one of each conversation first.",
         "",
-        "| metric | ours | stock | ours/stock | target |",
-        "| --- | ---: | ---: | ---: | --- |",
-        *(row.markdown() for row in table_rows(reports, levels)),
+        "| metric | ours | stock | ours/stock | target |" + (" ours, production profile | production/stock |"
+                                                            if production else ""),
+        "| --- | ---: | ---: | ---: | --- |" + (" ---: | ---: |" if production else ""),
+        *(row.markdown(production) for row in table_rows(reports, levels)),
         "",
     ]
     for report in reports.values():
@@ -315,7 +339,10 @@ def _report_json(reports: dict[str, Report], levels: tuple[Level, ...], host: di
         "table": [
             {"metric": row.metric, "ours": row.cells[0] if row.cells else row.ours,
              "stock": row.cells[1] if row.cells else row.stock, "ratio": row.ratio,
-             "target": f"{row.target[0]} {row.target[1]:g}" if row.target else None, "met": row.met()}
+             "target": f"{row.target[0]} {row.target[1]:g}" if row.target else None, "met": row.met(),
+             **({PRODUCTION: row.cells[2] if row.cells else row.production,
+                 "production_ratio": row.production_ratio, "production_met": row.met(production=True)}
+                if PRODUCTION in reports else {})}
             for row in table_rows(reports, levels)
         ],
     }
@@ -347,6 +374,9 @@ BOT_DEFINITIONS = {
     "ours": Bot("ours", lambda quick, retrain, logs: ours.prepare(retrain, not quick, logs),
                 ours.running, ours.SCRIPTS),
     "stock": Bot("stock", lambda _quick, retrain, logs: stock.prepare(retrain, logs), stock.running, stock.SCRIPTS),
+    # The same model as ours (prepared, and timed if need be, as ours), served in the production profile.
+    PRODUCTION: Bot(PRODUCTION, lambda quick, _retrain, logs: ours.prepare(False, not quick, logs),
+                    ours.running_production, ours.SCRIPTS),
 }
 
 
@@ -359,6 +389,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles of the servers during the sequential level")
     parser.add_argument("--only", choices=BOTS, help="benchmark one bot only (no ratios)")
+    parser.add_argument("--production", action="store_true",
+                        help="also benchmark ours in the production profile (Rasa servers behind nginx, PostgreSQL, "
+                             "Redis; needs them running here), as extra columns")
     parser.add_argument("--out", type=Path, help="the JSON report (default bench/results/latest.json, "
                         "quick.json with --quick); the Markdown table goes beside it")
     return parser.parse_args(argv)
@@ -369,12 +402,13 @@ def _fresh_results_dir(results: Path) -> None:
     shutil.rmtree(results / "logs", ignore_errors=True)
 
 
-def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path) -> dict[str, Report]:
+def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
+        production: bool = False) -> dict[str, Report]:
     """Prepare, then benchmark, each bot in turn; write the reports; return them."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     host = machine()
     levels, mode = (QUICK, "quick") if quick else (FULL, "full")
-    names = [only] if only else list(BOTS)
+    names = ([only] if only else list(BOTS)) + ([PRODUCTION] if production else [])
     _fresh_results_dir(RESULTS)
     trained = {}
     for name in names:  # both trainings first, one at a time, so that no server runs beside a training
@@ -399,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     out = args.out or RESULTS / ("quick.json" if args.quick else "latest.json")
     try:
-        run(args.quick, args.retrain, args.profile, args.only, out.resolve())
+        run(args.quick, args.retrain, args.profile, args.only, out.resolve(), args.production)
     except KeyboardInterrupt:
         say("interrupted")
         return 130

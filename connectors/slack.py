@@ -8,6 +8,8 @@ this"); replies in channels go to the mention's thread; messages the bot starts 
 user's direct messages. The request is acknowledged at once and the turn runs after it, within
 Slack's 3 seconds whatever the turn takes. SLACK_API_BASE points the Web API at a local fake in
 tests. With neither SLACK_BOT_TOKEN nor SLACK_SIGNING_SECRET set the channel is off (503).
+Typed text never names an intent; a button's value does only if it is one of the bot's payloads
+(connectors/payloads.py).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.dedup import RecentKeys
+from connectors.dedup import recent_keys
 from connectors.messages import BotMessage
+from connectors.payloads import screen
 from connectors.slack_api import SlackMessenger, web_client
 from recruitbot.settings import load_settings
 
@@ -83,8 +86,8 @@ class RecruitbotSlackInput(SlackInput):
         super().__init__(slack_token, slack_signing_secret=slack_signing_secret)
         self.enabled = bool(slack_token)
         self.api_base = api_base
-        self._deliveries = RecentKeys()
-        self._messages = RecentKeys()
+        self._deliveries = recent_keys("slack-deliveries")
+        self._messages = recent_keys("slack-messages")
         self._turns: set[asyncio.Task[Any]] = set()
 
     def _validate_credentials(self) -> None:
@@ -149,7 +152,7 @@ class RecruitbotSlackInput(SlackInput):
         bot_users = [a.get("user_id") for a in body.get("authorizations") or [] if isinstance(a, dict)]
         text = self._sanitize_user_message(str(event["text"]), bot_users + list(body.get("authed_users") or []))
         thread_ts = None if direct else event.get("thread_ts") or event.get("ts")
-        return SlackTurn(str(event["user"]), text, event.get("channel"), thread_ts)
+        return SlackTurn(str(event["user"]), screen(text, typed=True), event.get("channel"), thread_ts)
 
     def _turn_from_interaction(self, raw_payload: str) -> SlackTurn | None:
         """The button value in a block_actions payload; None for link buttons and duplicates."""
@@ -169,7 +172,7 @@ class RecruitbotSlackInput(SlackInput):
             return None
         # Replies follow the clicked message: into its thread if it was in one.
         thread_ts = (payload.get("message") or {}).get("thread_ts")
-        return SlackTurn(str(user_id), str(value), (payload.get("channel") or {}).get("id"), thread_ts)
+        return SlackTurn(str(user_id), screen(str(value)), (payload.get("channel") or {}).get("id"), thread_ts)
 
     def _start(self, turn: SlackTurn, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         message = UserMessage(turn.text, self.get_output_channel(turn.channel, turn.thread_ts), turn.user_id,

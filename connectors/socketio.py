@@ -10,6 +10,13 @@ Events, beyond Rasa's ``session_request``/``session_confirm``/``user_uttered``/`
 ``session_rejected`` (bad or missing token), ``user_echo`` (a message typed in another tab of
 the same session), ``bot_typing`` and ``turn_complete`` (a turn started and ended).
 Bot messages are emitted whole, in the REST channel's shape: ``{text, buttons, custom, ...}``.
+
+Limits at the edge (connectors/limits.py): a socket.io packet over RECRUITBOT_MAX_REQUEST_BYTES
+closes the connection (engine.io's ``max_http_buffer_size``); a message over
+RECRUITBOT_MAX_MESSAGE_CHARS, or over the per-session or per-address rate, is not processed and the
+bot says why (``utter_message_too_long``, ``utter_slow_down``) to that tab, followed by
+``turn_complete``. Text that spells an intent is kept only when a button sent it
+(connectors/payloads.py; the widget marks presses with ``metadata.display``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,10 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from recruitbot.settings import load_settings
+from connectors.limits import EdgeGuard, Network, Refusal, client_ip, trusted_networks
+from connectors.payloads import screen
+from connectors.responses import response_text
+from recruitbot.settings import EdgeLimits, load_edge_limits, load_settings
 from recruitbot.web.sessions import SessionSigner
 
 log = logging.getLogger(__name__)
@@ -135,6 +145,7 @@ class SignedSocketIOInput(SocketIOInput):
             bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
             socketio_path=credentials.get("socketio_path", "/socket.io"),
             metadata_key=credentials.get("metadata_key", "metadata"),
+            limits=load_edge_limits(),
         )
 
     def __init__(
@@ -145,12 +156,18 @@ class SignedSocketIOInput(SocketIOInput):
         bot_message_evt: str = "bot_uttered",
         socketio_path: str = "/socket.io",
         metadata_key: str = "metadata",
+        limits: EdgeLimits | None = None,
+        guard: EdgeGuard | None = None,
     ) -> None:
         super().__init__(user_message_evt, bot_message_evt, session_persistence=True,
                          socketio_path=socketio_path, metadata_key=metadata_key)
         self.signer = signer
         self.allowed_origins = allowed_origins
+        self.limits = limits or EdgeLimits()
+        self.guard = guard or EdgeGuard(self.limits)
+        self._proxies: tuple[Network, ...] = trusted_networks(self.limits.trusted_proxies)
         self._sessions: dict[str, str] = {}
+        self._addresses: dict[str, str] = {}
         self._app: Sanic | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -159,7 +176,8 @@ class SignedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its health route."""
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(self.allowed_origins))
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(self.allowed_origins),
+                          max_http_buffer_size=self.limits.max_request_bytes)
         self.sio = sio
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
 
@@ -172,7 +190,8 @@ class SignedSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect")
-        async def connect(sid: str, _environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            self._addresses[sid] = self._client_ip(environ)
             # A client may authenticate on connect (then messages it buffered while offline are
             # safe to deliver straight away) or later with session_request.
             if auth and not await self._bind(sid, auth):
@@ -182,6 +201,7 @@ class SignedSocketIOInput(SocketIOInput):
         @sio.on("disconnect")
         async def disconnect(sid: str, _reason: Any = None) -> None:
             self._sessions.pop(sid, None)
+            self._addresses.pop(sid, None)
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any) -> None:
@@ -211,16 +231,41 @@ class SignedSocketIOInput(SocketIOInput):
             metadata = widget_metadata(data.get(self.metadata_key))
             # The client's id for the message lets the tab that sent it match the turn's end.
             message_id = data.get("message_id") if _MESSAGE_ID.match(str(data.get("message_id"))) else None
+            refusal = self.guard.admit(text, session_id, self._addresses.get(sid, ""))
+            if refusal:
+                log.warning("socket.io message from %s (session %s) refused: %s",
+                            self._addresses.get(sid), session_id[:12], refusal.reason)
+                await self._refuse(sid, refusal, message_id)
+                return
+            # The widget sends a pressed button's label as metadata.display; anything else was typed.
+            understood = screen(text, typed="display" not in metadata)
             await sio.emit("user_echo", {"text": metadata.get("display") or text}, room=session_id, skip_sid=sid)
             await sio.emit("bot_typing", {}, room=session_id)
             output = SessionOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
+                await on_new_message(UserMessage(understood, output, session_id, input_channel=self.name(),
                                                  message_id=message_id, metadata=metadata))
             finally:
                 await sio.emit("turn_complete", {"message_id": message_id, "replies": output.sent}, room=session_id)
 
         return socketio_webhook
+
+    def _client_ip(self, environ: dict[str, Any]) -> str:
+        # engineio's Sanic driver puts a fixed REMOTE_ADDR in the environ; the request has the real peer.
+        request = environ.get("sanic.request")
+        if request is None:
+            return str(environ.get("REMOTE_ADDR", ""))
+        return client_ip(request.ip, request.headers.get("x-forwarded-for"), self._proxies)
+
+    async def _refuse(self, sid: str, refusal: Refusal, message_id: str | None) -> None:
+        """Tell the tab that sent a refused message why, and end its turn."""
+        if refusal.reason == "too_long":
+            text = response_text("utter_message_too_long", limit=refusal.limit)
+        else:
+            text = response_text("utter_slow_down", seconds=refusal.retry_after_s)
+        assert self.sio is not None
+        await self.sio.emit(self.bot_message_evt, {"text": text}, to=sid)
+        await self.sio.emit("turn_complete", {"message_id": message_id, "replies": 1}, to=sid)
 
     async def _bind(self, sid: str, credentials: Any) -> bool:
         """Join the socket to the session its credentials prove, if they do."""

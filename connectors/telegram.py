@@ -8,6 +8,8 @@ kept within Telegram's 64 bytes; text is sent as escaped HTML; each private chat
 conversation and group chats are ignored (a job search is personal). The update is
 acknowledged at once and the turn runs after it. TELEGRAM_API_BASE points the Bot API client
 at a self-hosted server or a test fake. Without TELEGRAM_BOT_TOKEN the channel is off (503).
+Typed text never names an intent (``/start`` is read as a greeting); a button's callback data
+does only if it is one of the bot's payloads (connectors/payloads.py).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.dedup import RecentKeys
+from connectors.dedup import recent_keys
 from connectors.messages import BotMessage
+from connectors.payloads import screen
 from connectors.telegram_api import CallbackPayloads, TelegramSender, api_server
 from recruitbot.settings import load_settings
 
@@ -95,7 +98,7 @@ class RecruitbotTelegramInput(TelegramInput):
                 "every update is checked against it.")
         self.secret_token = secret_token
         self.api_base = api_base
-        self._updates = RecentKeys()
+        self._updates = recent_keys("telegram-updates")
         self._callbacks = CallbackPayloads()
         self._output: RecruitbotTelegramOutput | None = None
         self._turns: set[asyncio.Task[Any]] = set()
@@ -165,13 +168,13 @@ class RecruitbotTelegramInput(TelegramInput):
         if isinstance(query, dict):
             message = query.get("message") or {}
             data = str(query.get("data") or "")
-            text = self._callbacks.decode(data) or _button_title(message, data)
+            text = screen(self._callbacks.decode(data) or _button_title(message, data))
             query_id: str | None = str(query.get("id"))
         elif isinstance(update.get("message"), dict):
             message, query_id = update["message"], None
             text = message.get("text") or ""
-            if text == START_COMMAND or text.startswith(START_COMMAND + " "):
-                text = GREETING_PAYLOAD
+            is_start = text == START_COMMAND or text.startswith(START_COMMAND + " ")
+            text = GREETING_PAYLOAD if is_start else screen(text, typed=True)
         else:
             return None  # edits, channel posts, member updates: nothing to answer
         chat = message.get("chat") or {}

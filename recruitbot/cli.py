@@ -12,13 +12,17 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
-FEATURE_MODULES = ("recruitbot.vacancies.cli", "recruitbot.alerts.cli")
+FEATURE_MODULES = ("recruitbot.vacancies.cli", "recruitbot.alerts.cli", "recruitbot.retention_cli")
 
 log = logging.getLogger("recruitbot.cli")
+
+_Number = TypeVar("_Number", int, float)
 
 
 class CommandError(Exception):
@@ -33,6 +37,40 @@ def build_parser() -> argparse.ArgumentParser:
     for module in FEATURE_MODULES:
         importlib.import_module(module).register(subparsers)
     return parser
+
+
+def add_now_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--now ISO``, the time a command acts at (the current time by default)."""
+    parser.add_argument(
+        "--now",
+        type=iso_time,
+        metavar="ISO",
+        help="act as if it were this time, e.g. 2024-06-01T09:00+01:00 (no offset means UTC)",
+    )
+
+
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 date-time from the command line, in UTC when it gives no offset."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time such as 2024-06-01T09:00+01:00") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def positive(convert: Callable[[str], _Number], unit: str) -> Callable[[str], _Number]:
+    """An argparse type for a positive number of ``unit``, read by ``convert`` (``int`` or ``float``)."""
+
+    def parse(text: str) -> _Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {unit}")
+        return value
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:

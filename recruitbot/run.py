@@ -12,7 +12,7 @@ in alert emails.
 
 from __future__ import annotations
 
-import json
+import argparse
 import logging
 import os
 import signal
@@ -22,19 +22,23 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
 from connectors.environment import credential_variables
+from recruitbot.action_server import action_secret
 from recruitbot.alerts.factory import build_alert_service
 from recruitbot.alerts.worker import AlertJobs
 from recruitbot.db import shared_engine
 from recruitbot.places import load_gazetteer
-from recruitbot.settings import PROJECT_ROOT, Settings, load_settings
+from recruitbot.profile import ENDPOINTS, ProfileError, nginx_command, production_environment, write_nginx_config
+from recruitbot.readiness import ask as ask  # the tests and tools ask the bot through here
+from recruitbot.readiness import readiness_problem
+from recruitbot.settings import PROJECT_ROOT, Deployment, Settings, load_deployment, load_settings
 from recruitbot.train import model_path
 from recruitbot.vacancies.importer import ImportReport
 from recruitbot.vacancies.sample import seed_if_empty
@@ -83,13 +87,20 @@ def _port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def child_environment(ports: Ports) -> dict[str, str]:
-    """The environment both servers run with (endpoints.yml reads these variables)."""
+def child_environment(ports: Ports, deployment: Deployment | None = None) -> dict[str, str]:
+    """The environment the servers run with (endpoints.yml or endpoints.production.yml reads these variables)."""
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("RECRUITBOT_TRACKER_DB", str(settings.var_dir / "tracker.db"))
+    if deployment is not None and deployment.profile == "production":
+        try:
+            env.update(production_environment(settings, deployment))
+        except ProfileError as exc:
+            raise StartupError(str(exc)) from exc
     env["RECRUITBOT_ACTION_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
+    # Rasa presents this secret to the action server (endpoints.yml), which refuses requests without it.
+    env["RECRUITBOT_ACTION_SECRET"] = action_secret(settings)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Rasa's dependencies warn about their own dependencies on every start; the operator can't act on it.
@@ -104,39 +115,35 @@ def child_environment(ports: Ports) -> dict[str, str]:
     return env
 
 
-def _server_commands(ports: Ports, model: Path) -> dict[str, list[str]]:
+def _server_commands(
+    ports: Ports, model: Path, rasa_ports: list[int], deployment: Deployment, var_dir: Path
+) -> dict[str, list[str]]:
+    """The command of each server. Production: a Rasa server on each of ``rasa_ports``, nginx on RASA_PORT."""
     python = sys.executable
-    return {
-        "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
-        "rasa": [
-            python, "-m", "rasa", "run",
+    endpoints = ENDPOINTS[deployment.profile]
+
+    def rasa(port: int) -> list[str]:
+        return [
+            python, "-m", "recruitbot.rasa_server", "run",
             "--model", str(model),
-            "--port", str(ports.rasa),
+            "--port", str(port),
             "--credentials", "credentials.yml",
-            "--endpoints", "endpoints.yml",
-        ],
-        "web": [python, "-m", "recruitbot.web", "--port", str(ports.web)],  # channels: the web app
-    }
+            "--endpoints", endpoints,
+        ]
 
-
-def ask(port: int, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, object]]:
-    """Send one message over the REST channel and return the bot's replies."""
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        replies: list[dict[str, object]] = json.load(response)
-        return replies
-
-
-def _answers_canary(port: int) -> bool:
-    # GET / answers 200 even when no model loaded; only a real reply proves readiness.
-    try:
-        return bool(ask(port, f"readiness-{uuid.uuid4().hex}", "hello", timeout=10))
-    except (OSError, urllib.error.URLError, ValueError):
-        return False
+    commands = {"actions": [python, "-m", "recruitbot.action_server", "--actions", "actions",
+                            "--port", str(ports.actions)]}
+    if deployment.profile == "production":
+        commands |= {f"rasa-{number}": rasa(port) for number, port in enumerate(rasa_ports, start=1)}
+        try:
+            config = write_nginx_config(ports.rasa, rasa_ports, var_dir, deployment.edge_requests_per_minute)
+            commands["proxy"] = nginx_command(config)
+        except ProfileError as exc:
+            raise StartupError(str(exc)) from exc
+    else:
+        commands["rasa"] = rasa(ports.rasa)
+    commands["web"] = [python, "-m", "recruitbot.web", "--port", str(ports.web)]  # channels: the web app
+    return commands
 
 
 def _answers_ok(url: str) -> bool:
@@ -160,14 +167,24 @@ class Stack:
     """The running servers; use ``running()`` to start them and stop them afterwards."""
 
     def __init__(
-        self, ports: Ports, model: Path, log_dir: Path | None = None, after_seed: ImportHook | None = None
+        self, ports: Ports, model: Path, log_dir: Path | None = None, after_seed: ImportHook | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
-        """Serve ``model`` on ``ports``; ``after_seed`` gets the report when the sample feed is loaded."""
+        """Serve ``model`` on ``ports``; ``after_seed`` gets the report when the sample feed is loaded.
+
+        ``deployment`` (default: from the environment) chooses the profile (recruitbot.profile).
+        """
         self.ports = ports
         self.model = model
+        self.deployment = deployment or load_deployment()
+        # The Rasa servers' own ports: RASA_PORT itself, or in production the servers behind nginx.
+        self.rasa_ports: list[int] = []
+        self.tracker_store_url = ""
         self._log_dir = log_dir
         self._after_seed = after_seed
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, list[str]] = {}
+        self._env: dict[str, str] = {}
 
     def start(self) -> None:
         """Start the servers and wait until each is ready (the bot answers a canary message)."""
@@ -175,29 +192,59 @@ class Stack:
             if _port_taken(port):
                 raise StartupError(
                     f"port {port} is already in use: stop what uses it or set RASA_PORT/ACTION_PORT/WEB_PORT")
-        seed_catalogue(load_settings(), self._after_seed)
-        env = child_environment(self.ports)
-        for name, command in _server_commands(self.ports, self.model).items():
-            output = None
-            if self._log_dir:
-                self._log_dir.mkdir(parents=True, exist_ok=True)
-                output = (self._log_dir / f"{name}.log").open("ab")
-            # A session of its own: Ctrl-C reaches only us, and we stop the children in order.
-            self._processes[name] = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output, start_new_session=True
-            )
+        settings = load_settings()
+        self._env = child_environment(self.ports, self.deployment)
+        production = self.deployment.profile == "production"
+        self.rasa_ports = (
+            [free_port() for _ in range(self.deployment.rasa_servers)] if production else [self.ports.rasa])
+        self.tracker_store_url = self._env.get("RECRUITBOT_TRACKER_STORE_URL") or settings.tracker_store_url
+        self._commands = _server_commands(self.ports, self.model, self.rasa_ports, self.deployment, settings.var_dir)
+        seed_catalogue(settings, self._after_seed)
+        for name in self._commands:
+            self._launch(name)
         self._wait_ready()
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        """The names of the Rasa servers ("rasa", or "rasa-1", "rasa-2"... behind nginx)."""
+        return [name for name in self._commands if name == "rasa" or name.startswith("rasa-")]
+
+    def restart(self, *names: str) -> None:
+        """Stop the named servers, start them again as they were, and wait until every server is ready."""
+        for name in names:
+            self.stop_server(name)
+        for name in names:
+            self._launch(name)
+        self._wait_ready()
+
+    def _launch(self, name: str) -> None:
+        output = None
+        if self._log_dir:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self._log_dir / f"{name}.log").open("ab")
+        # A session of its own: Ctrl-C reaches only us, and we stop the children in order.
+        self._processes[name] = subprocess.Popen(
+            self._commands[name], cwd=PROJECT_ROOT, env=self._env, stdout=output, stderr=output,
+            start_new_session=True,
+        )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
-        checks = (("actions", lambda: _action_server_up(self.ports.actions)),
-                  ("rasa", lambda: _answers_canary(self.ports.rasa)),
-                  ("web", lambda: _web_app_up(self.ports.web)))
+        # Each check gives why its server is not ready yet, or None.
+        checks: list[tuple[str, Callable[[], str | None]]] = [
+            ("actions", lambda: None if _action_server_up(self.ports.actions) else "no answer on /health")]
+        names = [f"rasa-{n}" for n in range(1, len(self.rasa_ports) + 1)] if len(self.rasa_ports) > 1 else ["rasa"]
+        checks += [(name, partial(readiness_problem, port, self.tracker_store_url))
+                   for name, port in zip(names, self.rasa_ports, strict=True)]
+        if self.ports.rasa not in self.rasa_ports:  # production: nginx in front of them
+            checks.append(("proxy", partial(readiness_problem, self.ports.rasa, self.tracker_store_url)))
+        checks.append(("web", lambda: None if _web_app_up(self.ports.web) else "no answer on /healthz"))
         for name, check in checks:
-            while not check():
+            while (problem := check()) is not None:
                 self.raise_if_exited()
                 if time.monotonic() > deadline:
-                    raise StartupError(f"the {name} server did not become ready in {READY_TIMEOUT_S:.0f} s")
+                    raise StartupError(
+                        f"the {name} server did not become ready in {READY_TIMEOUT_S:.0f} s: {problem}")
                 time.sleep(0.5)
 
     def raise_if_exited(self) -> None:
@@ -212,12 +259,14 @@ class Stack:
             if process.poll() is None:
                 process.terminate()
         for process in self._processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _wait_or_kill(process)
         self._processes.clear()
+
+    def stop_server(self, name: str) -> None:
+        """Stop one server ("actions", "rasa" or "web"), to see how the others cope; ``stop()`` stops the rest."""
+        process = self._processes[name]
+        process.terminate()
+        _wait_or_kill(process)
 
     @contextmanager
     def running(self) -> Iterator[Stack]:
@@ -227,6 +276,14 @@ class Stack:
             yield self
         finally:
             self.stop()
+
+
+def _wait_or_kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def seed_catalogue(settings: Settings, after_import: ImportHook | None = None) -> ImportReport | None:
@@ -279,12 +336,24 @@ def _log_to_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
+def _deployment() -> Deployment:
+    try:
+        return load_deployment()
+    except ValueError as exc:
+        raise StartupError(str(exc)) from exc
+
+
 def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    """Run the bot until Ctrl-C or SIGTERM."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the bot (or, with --jobs-only, only its background jobs) until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(description="Run recruitbot: its servers and its background jobs.")
+    parser.add_argument("--jobs-only", action="store_true",
+                        help="run only the background jobs (feed sync, alert dispatch and purge, retention), "
+                             "for a deployment whose servers run on their own (deploy/compose.yml)")
+    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     _log_to_stderr()
     syncing: FeedSync | None = None
@@ -292,12 +361,28 @@ def main() -> int:
     try:
         ports = Ports.from_env()
         model = model_path()
-        if not model.exists():
+        if not model.exists() and not args.jobs_only:
             raise StartupError("no trained model for the current data: run `make run` (it trains first)")
+        deployment = _deployment()
+        if deployment.profile == "production":
+            # This process's own jobs ("forget me", retention) erase from the same tracker store.
+            try:
+                os.environ.update(production_environment(load_settings(), deployment))
+            except ProfileError as exc:
+                raise StartupError(str(exc)) from exc
         settings = load_settings()
         jobs = alert_jobs(settings)
-        stack = Stack(ports, model, after_seed=jobs.after_import)
-        print(f"starting recruitbot (model {model.name}); this takes about a minute...", file=sys.stderr)
+        if args.jobs_only:
+            seed_catalogue(settings, jobs.after_import)
+            jobs.start()
+            syncing = start_feed_sync(settings, jobs.after_import)
+            print(f"recruitbot jobs running ({deployment.profile} profile). Press Ctrl-C to stop.", file=sys.stderr,
+                  flush=True)
+            while True:
+                time.sleep(1)
+        stack = Stack(ports, model, after_seed=jobs.after_import, deployment=deployment)
+        print(f"starting recruitbot (model {model.name}, {deployment.profile} profile); this takes about a minute...",
+              file=sys.stderr)
         with stack.running():
             jobs.start()
             syncing = start_feed_sync(settings, jobs.after_import)

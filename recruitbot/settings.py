@@ -28,6 +28,16 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from exc
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
@@ -85,6 +95,12 @@ class Settings:
     # The background jobs (recruitbot.alerts.worker): how often to dispatch and to purge.
     alerts_dispatch_seconds: int = 60
     alerts_purge_minutes: int = 10
+    # The action server (recruitbot.action_server): the secret Rasa presents to it, and how long
+    # Rasa waits for a custom action before the user gets an apology (recruitbot.rasa_server).
+    action_secret: str = field(default="", repr=False)
+    action_timeout_seconds: float = 2.5
+    # Conversations idle for longer than this are deleted whole by the purge (0 keeps them forever).
+    retention_days: int = 90
 
 
 def load_settings() -> Settings:
@@ -134,4 +150,58 @@ def load_settings() -> Settings:
         alerts_unsubscribe_mailbox=_env("RECRUITBOT_ALERTS_UNSUBSCRIBE_MAILBOX", ""),
         alerts_dispatch_seconds=_env_int("RECRUITBOT_ALERTS_DISPATCH_SECONDS", 60),
         alerts_purge_minutes=_env_int("RECRUITBOT_ALERTS_PURGE_MINUTES", 10),
+        action_secret=os.environ.get("RECRUITBOT_ACTION_SECRET", "").strip(),
+        action_timeout_seconds=_env_float("RECRUITBOT_ACTION_TIMEOUT_SECONDS", 2.5),
+        retention_days=_env_int("RECRUITBOT_RETENTION_DAYS", 90),
     )
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """Limits on what users send through the REST and widget channels (docs/channels.md); 0 turns a rate off."""
+
+    max_message_chars: int = 4000
+    max_request_bytes: int = 64 * 1024
+    session_messages_per_minute: int = 30
+    ip_messages_per_minute: int = 120
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def load_edge_limits() -> EdgeLimits:
+    """Read the edge limits from the environment now."""
+    return EdgeLimits(
+        max_message_chars=_env_int("RECRUITBOT_MAX_MESSAGE_CHARS", 4000),
+        max_request_bytes=_env_int("RECRUITBOT_MAX_REQUEST_BYTES", 64 * 1024),
+        session_messages_per_minute=_env_int("RECRUITBOT_SESSION_MESSAGES_PER_MINUTE", 30),
+        ip_messages_per_minute=_env_int("RECRUITBOT_IP_MESSAGES_PER_MINUTE", 120),
+        trusted_proxies=_env_list("RECRUITBOT_TRUSTED_PROXIES", ()),
+    )
+
+
+PROFILES = ("default", "production")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How the servers are laid out (recruitbot.profile): the embedded default or the production profile."""
+
+    profile: str = "default"
+    # Production: Rasa servers behind nginx, sharing PostgreSQL (trackers) and Redis (locks).
+    rasa_servers: int = 2
+    redis_url: str = "redis://127.0.0.1:6379/1"
+    # nginx's limit per client address in front of the servers (429 beyond); 0 turns it off.
+    edge_requests_per_minute: int = 600
+
+
+def load_deployment() -> Deployment:
+    """Read the deployment from the environment now (RECRUITBOT_PROFILE and the settings it brings)."""
+    profile = _env("RECRUITBOT_PROFILE", "default").lower()
+    if profile not in PROFILES:
+        raise ValueError(f"RECRUITBOT_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+    servers = _env_int("RECRUITBOT_RASA_SERVERS", max(2, os.cpu_count() or 1))
+    if servers < 1:
+        raise ValueError(f"RECRUITBOT_RASA_SERVERS must be at least 1, not {servers}")
+    return Deployment(profile=profile, rasa_servers=servers,
+                      redis_url=_env("RECRUITBOT_REDIS_URL", "redis://127.0.0.1:6379/1"),
+                      edge_requests_per_minute=_env_int("RECRUITBOT_EDGE_REQUESTS_PER_MINUTE", 600))

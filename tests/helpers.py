@@ -1,13 +1,18 @@
-"""Builders shared by the tests: in-memory trackers and the project's domain."""
+"""Builders shared by the tests: in-memory trackers, the project's domain, the real servers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
+
+from recruitbot.run import Ports, Stack, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +43,21 @@ def make_tracker(
         active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
+
+
+@contextmanager
+def running_stack(model: Path, var: Path, *, unset: tuple[str, ...] = (), **env: str) -> Iterator[Stack]:
+    """The real servers on free ports, offline, keeping their data and logs in ``var``.
+
+    ``env`` is set and ``unset`` removed for the servers (which copy the environment as they
+    start); SMTP_HOST is always removed, so mail goes to ``var``/outbox.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RECRUITBOT_VAR_DIR", str(var))
+        for name in ("SMTP_HOST", *unset):
+            patch.delenv(name, raising=False)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        stack = Stack(Ports(rasa=free_port(), actions=free_port(), web=free_port()), model, log_dir=var / "logs")
+        with stack.running():
+            yield stack

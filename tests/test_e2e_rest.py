@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recruitbot.run import Ports, Stack, ask, free_port
+from recruitbot.run import Stack, ask
+from tests.helpers import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -30,13 +33,9 @@ def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def stack(trained_model: Path, var: Path) -> Iterator[Stack]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("RECRUITBOT_VAR_DIR", str(var))
-        env.delenv("SMTP_HOST", raising=False)
-        ports = Ports(rasa=free_port(), actions=free_port(), web=free_port())
-        running = Stack(ports, trained_model, log_dir=var / "logs")
-        with running.running():
-            yield running
+    # Every test talks from 127.0.0.1: no rate per address.
+    with running_stack(trained_model, var, RECRUITBOT_IP_MESSAGES_PER_MINUTE="0") as running:
+        yield running
 
 
 def outbox(var: Path) -> list[str]:
@@ -156,3 +155,54 @@ def test_an_alert_sign_up_can_be_declined(stack: Stack) -> None:
     assert unclear == response_texts("utter_alert_consent_needs_yes")[0] and again == consent
     assert texts(stack, sender, "no thanks") == response_texts("utter_alert_cancelled")
     assert texts(stack, sender, "what alerts have I got?") == response_texts("utter_alerts_none_website")
+
+
+def test_rasas_http_api_is_off_and_only_the_channels_answer(stack: Stack) -> None:
+    base = f"http://127.0.0.1:{stack.ports.rasa}"
+    for method, path in (("GET", "/status"), ("GET", "/conversations/someone/tracker"), ("PUT", "/model"),
+                         ("POST", "/model/parse"), ("GET", "/domain")):
+        request = urllib.request.Request(base + path, data=b"{}" if method != "GET" else None, method=method)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code in (404, 405), (method, path, refused.value.code)
+    assert ask(stack.ports.rasa, f"e2e-{uuid.uuid4().hex}", "hello")
+
+
+def test_a_conversation_survives_a_restart_of_the_rasa_server_in_the_middle_of_a_form(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    texts(stack, sender, "can I speak to a real person please")
+    contact_question = response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Alex Kim")
+    assert texts(stack, sender, "Alex Kim") == [contact_question]
+
+    stack.restart("rasa")  # the SQLite tracker store holds the conversation meanwhile
+
+    assert texts(stack, sender, "alex.kim@example.com") == response_texts("utter_ask_handoff_question")
+
+
+def test_a_sender_or_message_no_store_can_hold_is_refused_or_cleaned_and_the_server_lives_on(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.ports.rasa}/webhooks/rest/webhook"
+    # JSON may spell lone surrogates; Rasa's SQL tracker store exits the whole server on such a sender.
+    bad_sender = b'{"sender": "\\ud8f2\\ud84e", "message": "hello"}'
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(url, data=bad_sender), timeout=30)
+    assert refused.value.code == 400
+    assert b"invalid_sender" in refused.value.read()
+    sender = f"e2e-{uuid.uuid4().hex}"
+    bad_message = b'{"sender": "' + sender.encode() + b'", "message": "hello\\ud800 there\\u0000"}'
+    with urllib.request.urlopen(urllib.request.Request(url, data=bad_message), timeout=30) as answered:
+        assert answered.status == 200
+    assert texts(stack, sender, "hi there") == response_texts("utter_greet")
+
+
+def test_no_email_address_or_phone_number_reaches_the_servers_logs(stack: Stack, var: Path) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    texts(stack, sender, "can I speak to a real person please")
+    texts(stack, sender, "Jo Bloggs")
+    assert texts(stack, sender, "07700 900123") == response_texts("utter_ask_handoff_question")
+    [done] = texts(stack, sender, "Please call me about temp work")
+    assert done.startswith("Done: your request")
+    # Every conversation of this module gave an address or a number; the servers log at INFO.
+    logs = "\n".join(log.read_text(errors="replace") for log in (var / "logs").glob("*.log"))
+    assert "INFO" in logs
+    for secret in ("07700 900123", "07700900123", "sam.patel@example.co.uk", "alex.kim@example.com"):
+        assert secret not in logs, secret

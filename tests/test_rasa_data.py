@@ -22,7 +22,11 @@ RASA_BUILTIN_RESPONSES = {"utter_default", "utter_ask_rephrase"}
 
 def _sent_by_code(response: str) -> bool:
     """A response that a custom action sends, or a form asks with (Rasa cannot see those)."""
-    code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+    # The actions, the Rasa launcher that apologises when the action server fails, and the channels
+    # that answer a message they refuse (too long, too fast).
+    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "recruitbot" / "rasa_server.py",
+               *(ROOT / "connectors").glob("*.py")]
+    code = "\n".join(p.read_text() for p in sources)
     if response in RASA_BUILTIN_RESPONSES:
         return True
     return response.startswith("utter_ask_") or f'"{response}"' in code or (

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 from recruitbot.alerts.factory import build_alert_service
 from recruitbot.alerts.model import Alert, DispatchReport
 from recruitbot.alerts.service import AlertService
-from recruitbot.cli import CommandError
+from recruitbot.cli import CommandError, add_now_option, positive
 from recruitbot.settings import load_settings
 
 
@@ -21,13 +20,13 @@ def register(subparsers: Any) -> None:
     commands = alerts.add_subparsers(dest="alerts_command", metavar="COMMAND", required=True)
 
     dispatching = commands.add_parser("dispatch", help="match new vacancies to alerts and send what is due")
-    _add_now(dispatching)
+    add_now_option(dispatching)
     dispatching.set_defaults(handler=run_dispatch)
 
     purging = commands.add_parser(
         "purge-expired", help="remove unconfirmed sign-ups past their expiry; finish pending erasures"
     )
-    _add_now(purging)
+    add_now_option(purging)
     purging.set_defaults(handler=run_purge)
 
     listing = commands.add_parser("list", help="show the alerts of an email address")
@@ -36,36 +35,10 @@ def register(subparsers: Any) -> None:
 
     working = commands.add_parser("worker", help="dispatch and purge every few minutes until stopped")
     working.add_argument(
-        "--interval-minutes", type=_positive_minutes, default=5.0, metavar="N", help="minutes between runs (default 5)"
+        "--interval-minutes", type=positive(float, "minutes"), default=5.0, metavar="N",
+        help="minutes between runs (default 5)",
     )
     working.set_defaults(handler=run_worker)
-
-
-def _add_now(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--now",
-        type=_iso_time,
-        metavar="ISO",
-        help="act as if it were this time, e.g. 2024-06-01T09:00+01:00 (no offset means UTC)",
-    )
-
-
-def _iso_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time such as 2024-06-01T09:00+01:00") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def _positive_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of minutes")
-    return value
 
 
 def _service() -> AlertService:

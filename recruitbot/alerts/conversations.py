@@ -1,19 +1,26 @@
-"""Erasing conversations from Rasa's tracker store, for "forget me".
+"""Erasing conversations from Rasa's tracker store, for "forget me" and for retention.
 
 Rasa has no delete in any tracker store, so erasure goes to the storage itself: the SQL
-tracker store keeps one row per event in ``events`` (by ``sender_id``), the Redis tracker
-store one key per conversation (``[prefix:]tracker:<sender_id>``). An in-memory tracker store
-keeps nothing that outlives the Rasa process, so there is nothing to erase from outside.
+tracker store keeps one row per event in ``events`` (by ``sender_id``, with the event's
+``timestamp`` in epoch seconds), the Redis tracker store one key per conversation
+(``[prefix:]tracker:<sender_id>``). An in-memory tracker store keeps nothing that outlives the
+Rasa process, so there is nothing to erase from outside.
+
+Retention erases whole conversations whose last event is older than a cutoff, and checks that
+in the same statement (SQL) or transaction (Redis) that deletes, so a conversation that came
+back to life meanwhile is kept whole.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection
+from datetime import datetime
 from typing import Protocol
 
 import redis
-from sqlalchemy import column, create_engine, delete, inspect, table
+from sqlalchemy import column, create_engine, delete, exists, func, inspect, select, table
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
@@ -32,6 +39,10 @@ class ConversationStore(Protocol):
         """Delete the conversations with these sender ids; return how many records went."""
         ...
 
+    def erase_idle_since(self, cutoff: datetime) -> int:
+        """Delete every conversation whose last event is older than ``cutoff``; return how many."""
+        ...
+
 
 class SqlConversationStore:
     """Rasa's SQL tracker store (SQLite or PostgreSQL): rows of the ``events`` table."""
@@ -39,7 +50,7 @@ class SqlConversationStore:
     def __init__(self, engine: Engine, table_name: str = EVENTS_TABLE) -> None:
         """Erase from ``table_name`` in ``engine``'s database."""
         self._engine = engine
-        self._events = table(table_name, column("sender_id"))
+        self._events = table(table_name, column("sender_id"), column("timestamp"))
 
     def erase(self, sender_ids: Collection[str]) -> int:
         """Delete every event of these conversations."""
@@ -52,6 +63,31 @@ class SqlConversationStore:
                 chunk = ids[start : start + _CHUNK]
                 deleted += connection.execute(delete(self._events).where(self._events.c.sender_id.in_(chunk))).rowcount
         return deleted
+
+    def erase_idle_since(self, cutoff: datetime) -> int:
+        """Delete every event of the conversations with no event at or after ``cutoff``."""
+        if not inspect(self._engine).has_table(self._events.name):
+            return 0
+        events = self._events
+        since = cutoff.timestamp()
+        # MAX ignores events without a timestamp; a conversation with none at all is kept.
+        last_event = func.max(events.c.timestamp)
+        idle_query = select(events.c.sender_id).group_by(events.c.sender_id).having(last_event < since)
+        newer = events.alias("newer")
+        recent = exists().where(newer.c.sender_id == events.c.sender_id, newer.c.timestamp >= since)
+        with self._engine.connect() as connection:
+            idle = connection.execute(idle_query).scalars().all()
+        erased = 0
+        for start in range(0, len(idle), _CHUNK):
+            chunk = idle[start : start + _CHUNK]
+            with self._engine.begin() as connection:
+                # Checked again as it deletes: a conversation resumed since the query above stays whole.
+                connection.execute(delete(events).where(events.c.sender_id.in_(chunk), ~recent))
+                left = connection.execute(
+                    select(func.count(events.c.sender_id.distinct())).where(events.c.sender_id.in_(chunk))
+                ).scalar_one()
+            erased += len(chunk) - left
+        return erased
 
 
 class RedisConversationStore:
@@ -67,11 +103,43 @@ class RedisConversationStore:
         keys = [self._prefix + sender_id for sender_id in sorted(set(sender_ids))]
         return int(self._client.delete(*keys)) if keys else 0
 
+    def erase_idle_since(self, cutoff: datetime) -> int:
+        """Delete the keys of the conversations whose last event is older than ``cutoff``."""
+        since = cutoff.timestamp()
+        erased = 0
+        for key in self._client.scan_iter(match=self._prefix + "*"):
+            with self._client.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    stored = pipe.get(key)
+                    if stored is None or _last_event_time(stored) >= since:
+                        continue
+                    pipe.multi()
+                    pipe.delete(key)
+                    pipe.execute()  # fails if Rasa saved the conversation since the watch began
+                    erased += 1
+                except redis.WatchError:
+                    continue
+        return erased
+
+
+def _last_event_time(stored: bytes) -> float:
+    """When the last event of a conversation Rasa stored in Redis happened; infinity (kept) if unknown."""
+    try:
+        times = [event.get("timestamp") for event in json.loads(stored).get("events") or []]
+    except (ValueError, AttributeError):
+        return float("inf")
+    return max((time for time in times if isinstance(time, (int, float))), default=float("inf"))
+
 
 class NoConversationStore:
     """An in-memory tracker store: conversations end with the Rasa process."""
 
     def erase(self, sender_ids: Collection[str]) -> int:
+        """Nothing to delete."""
+        return 0
+
+    def erase_idle_since(self, cutoff: datetime) -> int:
         """Nothing to delete."""
         return 0
 

@@ -194,9 +194,18 @@ _LINK_STATUS_OF_CHANGE = {
 def _token(request: Request) -> str:
     """The token from the URL (as in the email), else from a form field."""
     token = request.args.get("token")
-    if not token and request.method == "POST" and request.form:
+    if not token and request.method == "POST" and _decodes(request.body) and request.form:
         token = request.form.get("token")
     return str(token or "")
+
+
+def _decodes(body: bytes) -> bool:
+    """Whether a body is UTF-8: Sanic logs a traceback at ERROR for each form it cannot decode."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def _off_loop(call: Callable[..., _T], *args: Any) -> _T:

@@ -4,9 +4,10 @@
 sync, so that these jobs have one writer: a dispatch every RECRUITBOT_ALERTS_DISPATCH_SECONDS
 (60; daily digests and retries with back-off fall due between imports), a purge every
 RECRUITBOT_ALERTS_PURGE_MINUTES (10; unconfirmed sign-ups expire, "forget me" erasures of the
-tracker store complete after their grace period), and a dispatch after every import that
-added vacancies. One lock runs them one at a time. A failing job is logged and tried again at
-its next turn; it never stops the loop nor the import that called it.
+tracker store complete after their grace period, and conversations idle for longer than
+RECRUITBOT_RETENTION_DAYS are deleted: ``recruitbot.retention``), and a dispatch after every
+import that added vacancies. One lock runs them one at a time. A failing job is logged and
+tried again at its next turn; it never stops the loop nor the import that called it.
 
 Logs name no person: counts only, and an exception's class without its message (a database or
 SMTP error can quote an address); the traceback goes to the DEBUG level.
@@ -24,6 +25,7 @@ from typing import TypeVar
 
 from recruitbot.alerts.model import DispatchReport, PurgeReport
 from recruitbot.alerts.service import AlertService
+from recruitbot.retention import ConversationRetention
 from recruitbot.settings import Settings
 from recruitbot.vacancies.importer import ImportReport
 
@@ -39,6 +41,7 @@ class TickReport:
 
     dispatch: DispatchReport | None = None
     purge: PurgeReport | None = None
+    conversations_expired: int | None = None
 
 
 class AlertJobs:
@@ -50,8 +53,11 @@ class AlertJobs:
         dispatch_every_s: float = 60.0,
         purge_every_s: float = 600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        retention: ConversationRetention | None = None,
     ) -> None:
         """Dispatch every ``dispatch_every_s`` and purge every ``purge_every_s`` seconds, both at once at first.
+
+        The purge also applies ``retention`` to the conversations, when given.
 
         Raises:
             ValueError: an interval is not positive.
@@ -64,6 +70,7 @@ class AlertJobs:
         self._dispatch_every_s = dispatch_every_s
         self._purge_every_s = purge_every_s
         self._monotonic = monotonic
+        self._retention = retention
         start = monotonic()
         self._next_dispatch = start
         self._next_purge = start
@@ -74,8 +81,17 @@ class AlertJobs:
 
     @classmethod
     def from_settings(cls, service: AlertService, settings: Settings) -> AlertJobs:
-        """The jobs at the intervals the configuration asks for."""
-        return cls(service, settings.alerts_dispatch_seconds, settings.alerts_purge_minutes * 60.0)
+        """The jobs at the intervals, and the conversations' retention, the configuration asks for.
+
+        Raises:
+            ValueError: an interval or the retention is invalid, or the tracker store is not supported.
+        """
+        return cls(
+            service,
+            settings.alerts_dispatch_seconds,
+            settings.alerts_purge_minutes * 60.0,
+            retention=ConversationRetention.from_settings(settings),
+        )
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Run each job that is due (both on the first tick); never raises.
@@ -84,7 +100,7 @@ class AlertJobs:
             now: the time the service acts at (tests); the current time by default.
         """
         clock = self._monotonic()
-        dispatched = purged = None
+        dispatched = purged = expired = None
         if clock >= self._next_dispatch:
             self._next_dispatch = clock + self._dispatch_every_s
             dispatched = self._run("dispatch", self._service.dispatch, now)
@@ -98,7 +114,9 @@ class AlertJobs:
                     "alert purge: removed %d unconfirmed sign-ups and %d people; erased %d conversations",
                     purged.subscriptions, purged.people, purged.conversations_erased,
                 )
-        return TickReport(dispatched, purged)
+            if self._retention is not None:
+                expired = self._run("retention", self._retention.purge, now)
+        return TickReport(dispatched, purged, expired)
 
     def after_import(self, report: ImportReport) -> None:
         """Send new vacancies to the alerts they match, when an import added some; never raises."""

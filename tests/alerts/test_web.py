@@ -6,6 +6,7 @@ import socket
 from datetime import timedelta
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -111,3 +112,14 @@ async def test_unsubscribe_and_erase_pages_ask_first_then_act_on_post(
             assert page.status == 200 and "We hold nothing about you any more" in await page.text()
     with engine.connect() as connection:
         assert connection.execute(select(alert_people.c.ref)).all() == []
+
+
+async def test_a_form_that_is_not_utf8_is_a_bad_link_and_logs_no_traceback(
+    engine: Engine, gazetteer: Gazetteer, web_socket: socket.socket, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = web_service(engine, gazetteer, web_socket)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with serving(service, web_socket) as site, aiohttp.ClientSession() as http, \
+            http.post(f"{site}/alerts/confirm", data=b"token=\x99\xff", headers=form) as page:
+        assert (page.status, "This link does not work" in await page.text()) == (400, True)
+    assert "Failed when parsing form" not in caplog.text

@@ -146,14 +146,19 @@ class SocketClient(ChannelClient):
                                auth={k: self.session[k] for k in ("session_id", "token")},
                                headers={"Origin": web}, transports=["polling"])
 
-    async def say(self, text: str) -> Turn:
+    async def say(self, text: str, metadata: dict[str, Any] | None = None) -> Turn:
         before, done = len(self.replies), len(self.completed)
-        await self.sio.emit("user_uttered", {"message": text, "session_id": self.session["session_id"]})
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.session["session_id"],
+                                             **({"metadata": metadata} if metadata else {})})
         deadline = time.monotonic() + TURN_TIMEOUT_S
         while len(self.completed) == done:
             assert time.monotonic() < deadline, "socket.io: the turn did not complete"
             await asyncio.sleep(0.05)
         return turn_from_rest_shape(self.replies[before:])
+
+    async def press(self, title: str, payload: str) -> Turn:
+        """Press a button as the widget does: its payload, with its label as ``metadata.display``."""
+        return await self.say(payload, {"display": title})
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -160,6 +160,7 @@ def channel_stack(trained_model: Path, channel_var: Path, fake_slack: FakeSlack,
             for name in ("RECRUITBOT_SESSION_SECRET", "RECRUITBOT_ALLOWED_ORIGINS", "RECRUITBOT_CHAT_URL",
                          "SMTP_HOST"):
                 env.delenv(name, raising=False)  # the session secret is generated into var/, as offline
+            env.setenv("RECRUITBOT_IP_MESSAGES_PER_MINUTE", "0")  # every test talks from 127.0.0.1
             env.setenv("SLACK_BOT_TOKEN", SLACK_TOKEN)
             env.setenv("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET)
             env.setenv("SLACK_API_BASE", fake_slack.api_base)

@@ -118,9 +118,10 @@ class LockingEchoBot(EchoBot):
 
 
 @asynccontextmanager
-async def socket_server(agent: SlowHistoryAgent | None = None) -> AsyncIterator[Server]:
-    signer = SessionSigner(SECRET)
-    channel = SignedSocketIOInput(signer, (ORIGIN,))
+async def socket_server(agent: SlowHistoryAgent | None = None,
+                        channel: SignedSocketIOInput | None = None) -> AsyncIterator[Server]:
+    channel = channel or SignedSocketIOInput(SessionSigner(SECRET), (ORIGIN,))
+    signer = channel.signer
     bot = LockingEchoBot(agent) if agent else EchoBot()
     app = new_app()
     if agent:

@@ -27,7 +27,8 @@ from tests.channels.conftest import (
 )
 from tests.channels.fakes import Call, FakeTelegram
 
-LONG_PAYLOAD = '/subscribe_alerts{"keyword": "payroll administrator", "location": "Leeds", "job_type": "perm"}'
+# A real button's payload (connectors/payloads.py passes on only those), over Telegram's 64 bytes.
+LONG_PAYLOAD = '/similar_vacancies{"vacancy_id": "REED-2026-PAYROLL-ADMINISTRATOR-LEEDS-000123456"}'
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ async def test_a_button_press_is_answered_and_sends_its_payload(webhook: str, bo
     assert await deliver(webhook, press) == 200
 
     [message] = await bot.until_messages(1)
-    assert message.text == '/similar_vacancies{"vacancy_id":"11R-2026-02592"}'
+    assert message.text == '/similar_vacancies{"vacancy_id": "11R-2026-02592"}'  # checked, re-written as Rasa reads it
     [answer] = await fake_telegram.until(
         lambda call: call.method == "answerCallbackQuery"
         and call.params["callback_query_id"] == press["callback_query"]["id"])  # type: ignore[index]

@@ -1,0 +1,186 @@
+"""Rasa's own command line, with every custom action call bounded in time and failing politely.
+
+``python -m recruitbot.rasa_server run ...`` is ``python -m rasa run ...`` after one change,
+made by :func:`install_action_bound` (and two for speed, described at the end). Why it is needed,
+in Rasa 3.6.21:
+
+- a custom action is one HTTP call with a fixed five-minute bound, which endpoints.yml cannot
+  change (``rasa/core/actions/action.py``, ``RemoteAction.run``; ``DEFAULT_REQUEST_TIMEOUT = 60 * 5``)::
+
+      response: Any = await self.action_endpoint.request(
+          json=modified_json if modified_json else json_body,
+          method="post",
+          timeout=DEFAULT_REQUEST_TIMEOUT,
+
+- when that call fails, the turn goes on without a word to the user
+  (``rasa/core/processor.py``, ``MessageProcessor._run_action``)::
+
+      except Exception:
+          logger.exception(
+              f"Encountered an exception while running action '{action.name()}'."
+              "Bot will continue, but the actions events are lost. "
+
+So with the action server stopped the user hears nothing, and with it stuck the user waits five
+minutes (longer than the conversation lock's 60 s) and then hears nothing. Every caller builds a
+``RemoteAction`` itself (``action_for_name_or_text``, form validation in
+``rasa/core/actions/forms.py``, custom slot mappings in ``ActionExtractSlots``), so the one place
+that covers them all is ``RemoteAction`` itself: :class:`BoundedRemoteAction` replaces it in the
+two modules that name it. A call that times out (RECRUITBOT_ACTION_TIMEOUT_SECONDS, 2.5 s by
+default, so the user hears back within 3 s), cannot connect or gets an error status becomes the
+response ``utter_action_unavailable`` and a WARNING naming the action and "degraded" (never the
+user's text). An action's own rejection (HTTP 400) still goes to Rasa as before.
+
+A form stays in a sane state. When its validation fails, the answers Rasa extracted for it are
+emptied, so the form asks the same question again (after the apology) instead of keeping an
+unchecked answer. When Rasa extracted nothing ("no", a question), the form rejects the turn as it
+does when validation finds nothing, so the rules for cancelling or asking a question in the middle
+still apply (that turn's apology is dropped with the form's events); the next message works as usual.
+
+It also checks each response against Rasa's schema for it faster: ``RemoteAction._validate_action_result``
+calls ``jsonschema.validate``, which checks the schema itself and compiles a validator on every call
+(``jsonschema/validators.py``: ``cls.check_schema(schema)``, then ``cls(schema)``), about 15 ms of a
+turn's CPU here. :class:`BoundedRemoteAction` does both once; an invalid response still gets Rasa's error.
+
+And once the model has loaded, :func:`install_heap_freeze` moves every object then alive into Python's
+permanent generation (``gc.freeze``). The loaded model is a great many long-lived objects, and each
+full collection walked them all: a pause of 0.3 to 0.7 s, blocking every conversation, every few
+hundred messages. Frozen, they are never walked, and never freed (the model lives as long as the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import logging
+from typing import TYPE_CHECKING, Any
+
+import rasa.core.actions.action
+import rasa.core.actions.forms
+import rasa.core.run
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+from rasa.__main__ import main as rasa_main
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet
+from rasa.shared.exceptions import RasaException
+
+from recruitbot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rasa.core.agent import Agent
+    from rasa.core.channels import OutputChannel
+    from rasa.core.nlg import NaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+APOLOGY_RESPONSE = "utter_action_unavailable"
+
+log = logging.getLogger(__name__)
+
+
+class BoundedRemoteAction(RemoteAction):
+    """A custom action whose call gives up after ``timeout_s`` and then apologises to the user."""
+
+    timeout_s: float = Settings.action_timeout_seconds  # install_action_bound sets the configured one
+
+    async def run(
+        self,
+        output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+    ) -> list[Event]:
+        """Run the action on the action server; on timeout or failure, the apology instead of its events."""
+        try:
+            return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), self.timeout_s)
+        except ActionExecutionRejection:
+            raise
+        except asyncio.TimeoutError:
+            reason = f"no answer within {self.timeout_s:g} s"
+        except RasaException as exc:
+            reason = _failure(exc)
+        log.warning("custom action %s degraded (%s): the user got %s", self.name(), reason, APOLOGY_RESPONSE)
+        return await self._apology(output_channel, nlg, tracker) + self._unvalidated(tracker, domain)
+
+    def _validate_action_result(self, result: dict[str, Any]) -> bool:
+        """Rasa's check of the action server's response, with the validator built once instead of on every call."""
+        if _response_validator().is_valid(result):
+            return True
+        return bool(super()._validate_action_result(result))  # raises Rasa's own error, with its message
+
+    @staticmethod
+    async def _apology(
+        output_channel: OutputChannel, nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
+    ) -> list[Event]:
+        message = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
+        if not message:
+            log.error("the model has no response %s: the user got no apology", APOLOGY_RESPONSE)
+            return []
+        message["utter_action"] = APOLOGY_RESPONSE
+        return [create_bot_utterance(message)]
+
+    def _unvalidated(self, tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
+        """For a form's validation: empty the slots it was to check, so the form asks for them again."""
+        if self.name() not in {f"validate_{form}" for form in domain.form_names}:
+            return []
+        # FormAction sends the candidates as the SlotSet events after its own ActionExecuted.
+        candidates: list[Event] = []
+        for event in reversed(tracker.events):
+            if isinstance(event, ActionExecuted):
+                break
+            if isinstance(event, SlotSet) and event.key != REQUESTED_SLOT:
+                candidates.append(SlotSet(event.key, None))
+        return candidates
+
+
+@functools.cache
+def _response_validator() -> Validator:
+    # What jsonschema.validate(result, schema) does on every call, done once: pick the draft's
+    # validator class, check the schema against its meta-schema, compile it.
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _failure(exc: RasaException) -> str:
+    # Rasa's messages hold the action server's response body: name only the status or the error's kind.
+    underlying = exc.__cause__ or exc.__context__ or exc
+    status = getattr(underlying, "status", None)
+    if status:
+        return f"the action server answered {status}"
+    return f"the action server could not be reached ({type(underlying).__name__})"
+
+
+def install_action_bound(timeout_s: float) -> None:
+    """Make every custom action call in this process a :class:`BoundedRemoteAction` giving up after ``timeout_s``."""
+    BoundedRemoteAction.timeout_s = timeout_s
+    rasa.core.actions.action.RemoteAction = BoundedRemoteAction
+    rasa.core.actions.forms.RemoteAction = BoundedRemoteAction
+
+
+def install_heap_freeze() -> None:
+    """Make the server freeze its heap (``gc.freeze``) right after it has loaded the model."""
+    load_agent = rasa.core.run.load_agent_on_start
+
+    @functools.wraps(load_agent)
+    async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Agent:
+        agent = await load_agent(*args, **kwargs)
+        gc.collect()  # what loading left as garbage is freed, not frozen
+        gc.freeze()
+        return agent
+
+    rasa.core.run.load_agent_on_start = load_agent_then_freeze
+
+
+def main() -> None:
+    """Run Rasa's command line (``run``, ``shell``, ...) with the bound installed and the heap frozen after loading."""
+    install_action_bound(load_settings().action_timeout_seconds)
+    install_heap_freeze()
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
