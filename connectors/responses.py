@@ -31,6 +31,11 @@ def response_text(name: str, **values: object) -> str:
 
 
 def button_payloads(root: Path = PROJECT_ROOT) -> list[str]:
-    """The payload of every button in every response, in file order."""
-    return [str(button["payload"]) for variants in responses(root).values() for variant in variants
+    """The payload of every button in every response, in file order, as the buttons send it."""
+    return [as_sent(str(button["payload"])) for variants in responses(root).values() for variant in variants
             for button in variant.get("buttons") or [] if button.get("payload")]
+
+
+def as_sent(payload: str) -> str:
+    """A payload as written in a response file, the way Rasa sends it: ``{{`` and ``}}`` are single braces."""
+    return payload.replace("{{", "{").replace("}}", "}")

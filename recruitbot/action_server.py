@@ -36,20 +36,13 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from recruitbot.keys import kept_secret
-from recruitbot.settings import Settings, load_settings
+from recruitbot.keys import SECRET_HEADER, action_secret
+from recruitbot.settings import load_settings
 
-SECRET_HEADER = "X-Recruitbot-Action-Secret"
-SECRET_FILE_NAME = "action-secret"
 MIN_SECRET_LENGTH = 32
 OPEN_PATHS = frozenset({"/health"})
 
 log = logging.getLogger(__name__)
-
-
-def action_secret(settings: Settings) -> str:
-    """RECRUITBOT_ACTION_SECRET, or else the one kept in var/ (shared by Rasa and the action server)."""
-    return kept_secret(settings.action_secret, settings.var_dir, SECRET_FILE_NAME)
 
 
 def create_app(

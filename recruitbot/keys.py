@@ -10,6 +10,18 @@ import os
 import secrets
 from pathlib import Path
 
+from recruitbot.settings import Settings
+
+# The secret the bot's own processes share: Rasa presents it to the action server, and the
+# action server, web app and supervisor present it to Rasa's erasure routes (connectors/erasure.py).
+SECRET_HEADER = "X-Recruitbot-Action-Secret"
+ACTION_SECRET_FILE_NAME = "action-secret"
+
+
+def action_secret(settings: Settings) -> str:
+    """RECRUITBOT_ACTION_SECRET, or else the one kept in var/ (shared by the bot's processes)."""
+    return kept_secret(settings.action_secret, settings.var_dir, ACTION_SECRET_FILE_NAME)
+
 
 def kept_secret(configured: str, var_dir: Path, file_name: str) -> str:
     """``configured`` when set; otherwise the secret kept in ``var_dir/file_name`` (created on first use)."""

@@ -156,6 +156,8 @@ def nginx_config(
         "      proxy_set_header Connection $connection_upgrade;\n"
         "      proxy_pass http://rasa_sticky;\n"
         "    }\n"
+        # The Rasa servers' erasure routes are for the bot's own processes (connectors/erasure.py).
+        "    location /webhooks/erasure/ { return 404; }\n"
         "    location /webhooks/ {\n"
         f"{rate_limit}"
         f"{proxied}"

@@ -23,6 +23,7 @@ import urllib.request
 import uuid
 
 from recruitbot.alerts.conversations import make_conversation_store
+from recruitbot.keys import action_secret
 from recruitbot.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,14 @@ def ask(port: int, sender: str, text: str, timeout: float = 30.0, host: str = "1
         return replies
 
 
-def readiness_problem(port: int, tracker_store_url: str, key_prefix: str = "", host: str = "127.0.0.1") -> str | None:
-    """Why the Rasa server on ``port`` is not ready, or None when it is."""
+def readiness_problem(
+    port: int, tracker_store_url: str, key_prefix: str = "", host: str = "127.0.0.1", secret: str = ""
+) -> str | None:
+    """Why the Rasa server on ``port`` is not ready, or None when it is.
+
+    An SQLite tracker store is erased by that server itself (connectors/erasure.py), presenting
+    ``secret`` (default: the one the bot's processes share, see recruitbot.keys).
+    """
     sender = f"readiness-{uuid.uuid4().hex}"
     try:
         replies = ask(port, sender, CANARY_TEXT, timeout=10, host=host)
@@ -52,7 +59,9 @@ def readiness_problem(port: int, tracker_store_url: str, key_prefix: str = "", h
     if not replies:
         return f"the server on port {port} answered nothing (no model loaded?)"
     try:
-        stored = make_conversation_store(tracker_store_url, key_prefix).erase([sender])
+        store = make_conversation_store(
+            tracker_store_url, key_prefix, f"http://{host}:{port}", secret or action_secret(load_settings()))
+        stored = store.erase([sender])
     except Exception as exc:  # any failure of the store means the same thing here: not ready
         return f"the tracker store cannot be read ({type(exc).__name__})"
     if not stored:

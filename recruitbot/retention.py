@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from recruitbot.alerts.conversations import ConversationStore, make_conversation_store
+from recruitbot.alerts.conversations import ConversationStore, conversation_store
 from recruitbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class ConversationRetention:
         Raises:
             ValueError: the days are negative, or the URL names no supported tracker store.
         """
-        store = make_conversation_store(settings.tracker_store_url, settings.tracker_key_prefix)
+        store = conversation_store(settings)
         return cls(store, settings.retention_days if days is None else days)
 
     def cutoff(self, now: datetime | None = None) -> datetime | None:

@@ -37,6 +37,9 @@ def run_purge_idle(args: argparse.Namespace) -> int:
     if cutoff is None:
         print("retention is off (RECRUITBOT_RETENTION_DAYS=0): no conversation deleted")
         return 0
-    erased = retention.purge(args.now)
+    try:
+        erased = retention.purge(args.now)
+    except ConnectionError as exc:  # the running Rasa server erases SQLite conversations (connectors/erasure.py)
+        raise CommandError(f"no conversation deleted: {exc}") from exc
     print(f"deleted {erased} conversations with no message since {cutoff:%Y-%m-%d %H:%M %Z}")
     return 0

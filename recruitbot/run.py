@@ -30,10 +30,10 @@ from pathlib import Path
 from types import FrameType
 
 from connectors.environment import credential_variables
-from recruitbot.action_server import action_secret
 from recruitbot.alerts.factory import build_alert_service
 from recruitbot.alerts.worker import AlertJobs
 from recruitbot.db import shared_engine
+from recruitbot.keys import action_secret
 from recruitbot.places import load_gazetteer
 from recruitbot.profile import ENDPOINTS, ProfileError, nginx_command, production_environment, write_nginx_config
 from recruitbot.readiness import ask as ask  # the tests and tools ask the bot through here
@@ -101,6 +101,8 @@ def child_environment(ports: Ports, deployment: Deployment | None = None) -> dic
     env["RECRUITBOT_ACTION_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
     # Rasa presents this secret to the action server (endpoints.yml), which refuses requests without it.
     env["RECRUITBOT_ACTION_SECRET"] = action_secret(settings)
+    # With SQLite, the other processes have this server erase conversations (connectors/erasure.py).
+    env["RECRUITBOT_RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Rasa's dependencies warn about their own dependencies on every start; the operator can't act on it.
@@ -209,6 +211,10 @@ class Stack:
         """The names of the Rasa servers ("rasa", or "rasa-1", "rasa-2"... behind nginx)."""
         return [name for name in self._commands if name == "rasa" or name.startswith("rasa-")]
 
+    def pid(self, name: str) -> int:
+        """The process id of the named server ("rasa", "actions", "web", ...)."""
+        return self._processes[name].pid
+
     def restart(self, *names: str) -> None:
         """Stop the named servers, start them again as they were, and wait until every server is ready."""
         for name in names:
@@ -234,10 +240,12 @@ class Stack:
         checks: list[tuple[str, Callable[[], str | None]]] = [
             ("actions", lambda: None if _action_server_up(self.ports.actions) else "no answer on /health")]
         names = [f"rasa-{n}" for n in range(1, len(self.rasa_ports) + 1)] if len(self.rasa_ports) > 1 else ["rasa"]
-        checks += [(name, partial(readiness_problem, port, self.tracker_store_url))
+        secret = self._env["RECRUITBOT_ACTION_SECRET"]
+        checks += [(name, partial(readiness_problem, port, self.tracker_store_url, secret=secret))
                    for name, port in zip(names, self.rasa_ports, strict=True)]
         if self.ports.rasa not in self.rasa_ports:  # production: nginx in front of them
-            checks.append(("proxy", partial(readiness_problem, self.ports.rasa, self.tracker_store_url)))
+            checks.append(("proxy", partial(readiness_problem, self.ports.rasa, self.tracker_store_url,
+                                            secret=secret)))
         checks.append(("web", lambda: None if _web_app_up(self.ports.web) else "no answer on /healthz"))
         for name, check in checks:
             while (problem := check()) is not None:

@@ -86,6 +86,8 @@ class Settings:
     link_secret: str = field(default="", repr=False)
     tracker_store_url: str = field(default="", repr=False)
     tracker_key_prefix: str = ""
+    # The Rasa server that erases from an SQLite tracker store for the other processes (connectors/erasure.py).
+    rasa_url: str = "http://127.0.0.1:5005"
     alerts_confirm_hours: int = 48
     alerts_link_days: int = 365
     alerts_digest_hour: int = 8
@@ -142,6 +144,7 @@ def load_settings() -> Settings:
             f"sqlite:///{_env('RECRUITBOT_TRACKER_DB', str(var_dir / 'tracker.db'))}",
         ),
         tracker_key_prefix=_env("RECRUITBOT_TRACKER_KEY_PREFIX", ""),
+        rasa_url=_env("RECRUITBOT_RASA_URL", f"http://127.0.0.1:{_env_int('RASA_PORT', 5005)}").rstrip("/"),
         alerts_confirm_hours=_env_int("RECRUITBOT_ALERTS_CONFIRM_HOURS", 48),
         alerts_link_days=_env_int("RECRUITBOT_ALERTS_LINK_DAYS", 365),
         alerts_digest_hour=_env_int("RECRUITBOT_ALERTS_DIGEST_HOUR", 8),

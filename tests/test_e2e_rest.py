@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 import uuid
@@ -11,7 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from recruitbot.alerts.conversations import make_conversation_store
+from recruitbot.keys import SECRET_HEADER, action_secret
 from recruitbot.run import Stack, ask
+from recruitbot.settings import load_settings
 from tests.helpers import running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +159,32 @@ def test_an_alert_sign_up_can_be_declined(stack: Stack) -> None:
     assert unclear == response_texts("utter_alert_consent_needs_yes")[0] and again == consent
     assert texts(stack, sender, "no thanks") == response_texts("utter_alert_cancelled")
     assert texts(stack, sender, "what alerts have I got?") == response_texts("utter_alerts_none_website")
+
+
+def erasure_request(stack: Stack, body: bytes, secret: str | None) -> int:
+    headers = {"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret is not None else {})}
+    request = urllib.request.Request(f"http://127.0.0.1:{stack.ports.rasa}/webhooks/erasure/senders", data=body,
+                                     headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_the_erasure_routes_answer_only_the_bots_own_processes(stack: Stack) -> None:
+    sender = f"e2e-{uuid.uuid4().hex}"
+    assert ask(stack.ports.rasa, sender, "hello")
+    body = json.dumps({"sender_ids": [sender]}).encode()
+    assert erasure_request(stack, body, None) == 403
+    assert erasure_request(stack, body, "x" * 64) == 403
+    secret = action_secret(load_settings())
+    assert erasure_request(stack, b'{"sender_ids": "everyone"}', secret) == 400
+    assert erasure_request(stack, b"not json", secret) == 400
+    # The conversation is still there: the store erases it now, through the server.
+    store = make_conversation_store(stack.tracker_store_url, "", f"http://127.0.0.1:{stack.ports.rasa}", secret)
+    assert store.erase([sender]) > 0
+    assert store.erase([sender]) == 0
 
 
 def test_rasas_http_api_is_off_and_only_the_channels_answer(stack: Stack) -> None:

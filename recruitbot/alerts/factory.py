@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from recruitbot.alerts.conversations import make_conversation_store
+from recruitbot.alerts.conversations import conversation_store
 from recruitbot.alerts.model import CHAT_CHANNELS, EMAIL
 from recruitbot.alerts.notify import ChannelNotifier, ChannelSend, DeliveryError, EmailNotifier, OutboxChannelSend
 from recruitbot.alerts.policy import AlertPolicy
@@ -42,7 +42,7 @@ def build_alert_service(settings: Settings, channel_senders: Mapping[str, Channe
         links=Links(settings.public_url, settings.alerts_unsubscribe_mailbox or settings.agency_inbox),
         notifiers={EMAIL: email, **dict.fromkeys(CHAT_CHANNELS, chat)},
         confirmations=email,
-        conversations=make_conversation_store(settings.tracker_store_url, settings.tracker_key_prefix),
+        conversations=conversation_store(settings),
         policy=AlertPolicy.from_settings(settings),
     )
 

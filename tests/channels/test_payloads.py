@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import secrets
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from rasa.core.nlg.interpolator import interpolate
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
 
@@ -17,6 +19,7 @@ from actions.alerts import _manage_buttons
 from actions.fallback import HANDOFF_TOPIC, SUGGESTIBLE_INTENTS, topic_button
 from actions.vacancies import _result_buttons
 from connectors.payloads import CODE_PAYLOADS, parse_payload, screen
+from connectors.responses import as_sent
 from recruitbot.alerts.model import Alert, Frequency, Status
 from recruitbot.alerts.notify import stop_button
 from recruitbot.alerts.wording import Wording
@@ -37,13 +40,35 @@ def rasa_reads(text: str) -> tuple[str | None, list[tuple[str, Any]]]:
     return intent, [(e["entity"], e["value"]) for e in parsed.get("entities") or []]
 
 
+def raw_file_payloads() -> list[str]:
+    """Every button payload in domain.yml and in the response files under data/, as written."""
+    files = [ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
+    found = []
+    for path in files:
+        for variants in (yaml.safe_load(path.read_text()) or {}).get("responses", {}).values():
+            found += [b["payload"] for v in variants for b in v.get("buttons") or []]
+    return found
+
+
+@pytest.mark.parametrize("payload", sorted(set(raw_file_payloads())))
+def test_rasa_sends_each_response_payload_as_read_without_an_interpolation_error(
+        payload: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    # Rasa interpolates slot values into every string of a response; a single-brace JSON payload
+    # makes it log an error with a traceback (structlog, to stdout) on every use.
+    with caplog.at_level(logging.ERROR):
+        sent = interpolate(payload, {"job_type": "perm", "alert_frequency": "daily", "alert_delivery": "chat"})
+    assert sent == as_sent(payload)
+    printed = capsys.readouterr()
+    assert "interpolator" not in printed.out + printed.err + caplog.text
+
+
 def file_payloads() -> list[str]:
     """Every button payload in domain.yml and in the response files under data/."""
     files = [ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
     found = []
     for path in files:
         for variants in (yaml.safe_load(path.read_text()) or {}).get("responses", {}).values():
-            found += [b["payload"] for v in variants for b in v.get("buttons") or []]
+            found += [as_sent(b["payload"]) for v in variants for b in v.get("buttons") or []]
     return found
 
 

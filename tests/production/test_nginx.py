@@ -84,6 +84,7 @@ def test_webhooks_reach_every_server_and_nothing_else_is_exposed(upstreams: list
         assert {body.split()[0] for _, body in answers} == {"one", "two"}
         assert all(body.split()[1] == "127.0.0.1" for _, body in answers)  # the client's address, passed on
         assert post(port, "/conversations/someone/tracker")[0] == 404  # Rasa's HTTP API paths stay private
+        assert post(port, "/webhooks/erasure/senders")[0] == 404  # only for the bot's own processes
         assert post(port, "/webhooks/rest/webhook", b"x" * (65 * 1024))[0] == 413
     finally:
         process.terminate()
