@@ -56,12 +56,13 @@ FORM_SLOTS = ("alert_criteria", "alert_frequency", "alert_delivery", "alert_emai
 CRITERIA_ENTITIES = ("keyword", "location", "job_type")
 CHAT = "chat"
 # Intents that leave the question unanswered: the form steps aside and the rules take them
-# (answer and come back, or cancel on "deny"). Anything else is taken as an attempt to answer,
+# (answer and come back, or cancel on "deny" and "goodbye"). Anything else is taken as an attempt to answer,
 # and re-asked with the choices when it is not one.
 _SEARCHES = frozenset({"search_vacancies", "more_vacancies", "similar_vacancies"})
 INTERRUPTIONS = frozenset({
     "deny", "faq", "bot_challenge", "human_handoff", "search_vacancies", "more_vacancies", "similar_vacancies",
     "list_alerts", "unsubscribe_alerts", "pause_alerts", "resume_alerts", "edit_alert", "forget_me",
+    "goodbye", "thank",
 })
 _DAILY = re.compile(r"\b(daily|day|days|digest|once a day|once daily|summary|evening|morning)\b", re.I)
 # In the sign-up's first message only a plain choice counts ("email me daily about admin jobs").
@@ -485,6 +486,32 @@ class ActionListAlerts(_ManageAlertsAction):
 
 
 # intent: (service method, what to say when done, what to say when there was nothing to change)
+# Words that say a "stop" or "cancel" is about the alerts. "Should I stop looking for jobs?" can read
+# as unsubscribe_alerts to the NLU, and deleting alerts cannot be undone: without one of these words,
+# a button or an alert described, the bot asks first, and only a yes to that question deletes.
+_ABOUT_ALERTS = re.compile(
+    r"\b(alerts?|e-?mails?|mail|notifications?|notify|unsub\w*|subscri\w*|mailing|list|texts?|messages?|"
+    r"sending|opt\w* (me )?out)\b", re.I)
+CONFIRM_STOP = "utter_confirm_stop_alerts"
+
+
+def _stop_is_clear(tracker: Tracker) -> bool:
+    """True when a request to stop alerts says it is about alerts (or came from a button)."""
+    text = _text(tracker)
+    return (text.startswith("/") or bool(_entity_values(tracker, "alert_id")) or bool(_named_criteria(tracker))
+            or bool(_ABOUT_ALERTS.search(text)))
+
+
+def _answers_bot_response(tracker: Tracker, response: str) -> bool:
+    """True when the bot's last message before the latest user message was ``response``."""
+    events = list(tracker.events)
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    for event in reversed(events[:max(last_user, 0)]):
+        if event.get("event") == "bot":
+            return bool((event.get("metadata") or {}).get("utter_action") == response)
+    return False
+
+
 _CHANGES = {
     "unsubscribe_alerts": ("delete", "utter_alerts_deleted", "utter_alerts_deleted_already"),
     "pause_alerts": ("pause", "utter_alerts_paused", "utter_alerts_paused_already"),
@@ -502,8 +529,19 @@ class ActionChangeAlerts(_ManageAlertsAction):
     async def manage(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
     ) -> list[EventType]:
-        """Apply the change to the alerts meant and say which changed."""
-        operation, done_response, unchanged_response = _CHANGES.get(_intent(tracker), _CHANGES["unsubscribe_alerts"])
+        """Apply the change to the alerts meant and say which changed; ask first when a stop is unclear."""
+        intent = _intent(tracker)
+        if intent == "affirm":  # a yes right after this action
+            if not _answers_bot_response(tracker, CONFIRM_STOP):
+                dispatcher.utter_message(response="utter_anything_else")
+                return []
+            intent = "unsubscribe_alerts"
+        elif intent == "unsubscribe_alerts" and not _stop_is_clear(tracker):
+            # With no alerts there is nothing to check: it was likely about job hunting.
+            has_alerts = bool(self.service.list_alerts(requester))
+            dispatcher.utter_message(response=CONFIRM_STOP if has_alerts else "utter_nothing_to_stop")
+            return []
+        operation, done_response, unchanged_response = _CHANGES.get(intent, _CHANGES["unsubscribe_alerts"])
         change = getattr(self.service, operation)
         targets = self._targets(tracker, requester)
         if targets is None:

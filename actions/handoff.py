@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
-from recruitbot.contact import Contact, EmailProblem, clean_name, parse_contact
+from recruitbot.contact import Contact, EmailProblem, clean_name, gives_name, parse_contact
 from recruitbot.handoff import CallbackRequest, HandoffService
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,20 @@ class ValidateHandoffForm(FormValidationAction):
     def name(self) -> str:
         """The form's validation action."""
         return "validate_handoff_form"
+
+    async def extract_handoff_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A name given in words that read as asking the bot's name ("my name's Kerry Hughes").
+
+        The slot's mapping leaves out bot_challenge, so that "are you a bot?" mid-form is answered
+        by its rule; a message that plainly gives a name is still the answer.
+        """
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = str(tracker.latest_message.get("text") or "")
+        if tracker.get_slot("requested_slot") == "handoff_name" and intent == "bot_challenge" and gives_name(text):
+            return {"handoff_name": text}
+        return {}
 
     def validate_handoff_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

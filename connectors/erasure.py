@@ -35,10 +35,10 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.rest import json_object
 from recruitbot.alerts.conversations import ERASE_CHUNK, SqlConversationStore
 from recruitbot.keys import SECRET_HEADER
 
@@ -69,15 +69,13 @@ class TrackerErasureInput(InputChannel):
 
         @erasure.route("/senders", methods=["POST"])
         async def erase_senders(request: Request) -> HTTPResponse:
-            refused = self._refusal(request)
-            if refused:
-                return refused
-            ids = _body(request).get("sender_ids")
+            store = self._admitted(request)
+            if isinstance(store, HTTPResponse):
+                return store
+            ids = json_object(request).get("sender_ids")
             if (not isinstance(ids, list) or len(ids) > MAX_SENDERS
                     or not all(isinstance(sender, str) for sender in ids)):
                 return _error(HTTPStatus.BAD_REQUEST, f"`sender_ids` must be a list of at most {MAX_SENDERS} strings")
-            store = _sqlite_store(request)
-            assert store is not None  # checked by _refusal
             erased = 0
             for start in range(0, len(ids), ERASE_CHUNK):
                 erased += store.erase(ids[start : start + ERASE_CHUNK])
@@ -86,14 +84,12 @@ class TrackerErasureInput(InputChannel):
 
         @erasure.route("/idle", methods=["POST"])
         async def erase_idle(request: Request) -> HTTPResponse:
-            refused = self._refusal(request)
-            if refused:
-                return refused
-            before = _body(request).get("before")
+            store = self._admitted(request)
+            if isinstance(store, HTTPResponse):
+                return store
+            before = json_object(request).get("before")
             if isinstance(before, bool) or not isinstance(before, (int, float)) or not math.isfinite(before):
                 return _error(HTTPStatus.BAD_REQUEST, "`before` must be a time in epoch seconds")
-            store = _sqlite_store(request)
-            assert store is not None
             cutoff = datetime.fromtimestamp(before, timezone.utc)
             erased = 0
             for chunk in store.idle_chunks(cutoff):
@@ -103,14 +99,16 @@ class TrackerErasureInput(InputChannel):
 
         return erasure
 
-    def _refusal(self, request: Request) -> HTTPResponse | None:
-        if _sqlite_store(request) is None:
+    def _admitted(self, request: Request) -> SqlConversationStore | HTTPResponse:
+        """The store to erase from, or the refusal: 404 without an SQLite store, 403 without the secret."""
+        store = _sqlite_store(request)
+        if store is None:
             return _error(HTTPStatus.NOT_FOUND, "not found")
         presented = (request.headers.get(SECRET_HEADER) or "").encode()
         if not self._secret or not hmac.compare_digest(presented, self._secret):
             log.warning("conversation erasure refused: no valid secret")
             return _error(HTTPStatus.FORBIDDEN, "forbidden")
-        return None
+        return store
 
 
 def _sqlite_store(request: Request) -> SqlConversationStore | None:
@@ -126,14 +124,6 @@ def _sqlite_store(request: Request) -> SqlConversationStore | None:
         cached = SqlConversationStore(store.engine)
         request.app.ctx.recruitbot_erasure = cached
     return cached
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json
-    except InvalidUsage:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _error(status: HTTPStatus, message: str) -> HTTPResponse:

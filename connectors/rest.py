@@ -68,7 +68,7 @@ class RecruitbotRestInput(RestInput):
                 return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request_too_large",
                               f"The request body can be at most {self.limits.max_request_bytes} bytes.",
                               self.limits.max_request_bytes)
-            body = _json_object(request)
+            body = json_object(request)
             sender, text = body.get("sender"), body.get("message")
             if (not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS
                     or not sender.isprintable()):
@@ -117,7 +117,8 @@ class RecruitbotRestInput(RestInput):
         return True
 
 
-def _json_object(request: Request) -> dict[str, Any]:
+def json_object(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object; empty when it is not one."""
     try:
         body = request.json
     except InvalidUsage:  # not JSON

@@ -36,6 +36,15 @@ def clean_name(text: str) -> str | None:
     return candidate if _NAME.match(candidate) else None
 
 
+# Only the openings that cannot be anything but a name ("I'm talking to a bot?" is not one).
+_GIVES_NAME = re.compile(r"^(?:hi,?\s+)?(?:my name is|my name's|name's|call me|i'm called|i am called)\s+", re.I)
+
+
+def gives_name(text: str) -> bool:
+    """True when ``text`` states a name ("my name's Kerry Hughes", "call me Sam")."""
+    return bool(_GIVES_NAME.match(text.strip())) and clean_name(text) is not None
+
+
 def check_email(text: str) -> Contact | EmailProblem:
     """Validate an email address's syntax (no network look-up: that would leak and stall)."""
     try:

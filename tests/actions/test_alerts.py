@@ -59,12 +59,13 @@ def tagged(text: str, **values: str) -> list[dict[str, Any]]:
 
 
 def tracker(text: str, intent: str = "inform", entities: list[dict[str, Any]] | None = None,
-            channel: str = "socketio", sender: str = "web-session-1", **slots: Any) -> Tracker:
-    """A tracker whose latest message is ``text``; ``slots`` as the conversation holds them."""
+            channel: str = "socketio", sender: str = "web-session-1", history: list[dict[str, Any]] | None = None,
+            **slots: Any) -> Tracker:
+    """A tracker whose latest message is ``text``, after ``history``; ``slots`` as the conversation holds them."""
     return Tracker(
         sender_id=sender, slots=slots,
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []},
-        events=[{"event": "user", "text": text, "input_channel": channel}],
+        events=[*(history or []), {"event": "user", "text": text, "input_channel": channel}],
         paused=False, followup_action=None, active_loop={"name": "alert_form"} if "requested_slot" in slots else {},
         latest_action_name="action_listen",
     )
@@ -182,6 +183,17 @@ async def test_on_telegram_it_asks_where_to_and_here_needs_no_email():
     assert slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
 
 
+@pytest.mark.parametrize(("text", "intent"), [("thanks", "thank"), ("ok bye", "goodbye")])
+@pytest.mark.parametrize("asked", ["alert_frequency", "alert_email", "alert_consent"])
+async def test_a_thank_you_or_a_goodbye_mid_form_is_left_to_the_rules(text: str, intent: str, asked: str):
+    # Not an unclear answer: the rules say "you're welcome" and carry on, or cancel on a goodbye.
+    order = ["alert_criteria", "alert_frequency", "alert_email", "alert_consent"]
+    filled = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_email": "jo@example.com"}
+    answered = {slot: filled[slot] for slot in order[: order.index(asked)]}
+    slots, said = await validate(tracker(text, intent, requested_slot=asked, **answered))
+    assert said == [] and asked not in slots
+
+
 async def test_only_an_explicit_yes_is_consent():
     filled = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_email": "jo@example.com",
               "requested_slot": "alert_consent"}
@@ -256,9 +268,11 @@ async def test_without_a_yes_nothing_is_stored(service):
 
 
 async def run(action: Any, text: str, intent: str, entities: list[dict[str, Any]] | None = None,
-              channel: str = "telegram", sender: str = TELEGRAM_USER) -> tuple[list[dict[str, Any]], list[Any]]:
+              channel: str = "telegram", sender: str = TELEGRAM_USER,
+              history: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[Any]]:
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker(text, intent, entities, channel=channel, sender=sender), domain())
+    events = await action.run(dispatcher, tracker(text, intent, entities, channel=channel, sender=sender,
+                                                  history=history), domain())
     return dispatcher.messages, events
 
 
@@ -316,6 +330,39 @@ async def test_pause_resume_and_stop_by_button_by_description_and_all(service):
     said, _ = await run(ActionChangeAlerts(service), "stop my job alerts", "unsubscribe_alerts")
     assert [message["response"] for message in said] == ["utter_alerts_deleted"] and said[0]["count"] == 2
     assert service.list_alerts(TELEGRAM) == []
+
+
+@pytest.mark.parametrize("text", ["should i stop looking for jobs now", "stop", "cancel"])
+async def test_a_stop_that_does_not_say_alerts_is_checked_first_and_only_a_yes_to_the_check_deletes(service, text):
+    subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts")
+    assert [message["response"] for message in said] == ["utter_confirm_stop_alerts"]
+    assert [alert.status for alert in service.list_alerts(TELEGRAM)] == [Status.ACTIVE]
+
+    # A yes to something else asked before changes nothing.
+    said, _ = await run(ActionChangeAlerts(service), "yes", "affirm", history=[
+        {"event": "bot", "text": "Anything else?", "metadata": {"utter_action": "utter_anything_else"}}])
+    assert [message["response"] for message in said] == ["utter_anything_else"]
+    assert len(service.list_alerts(TELEGRAM)) == 1
+
+    said, _ = await run(ActionChangeAlerts(service), "yes", "affirm", history=[
+        {"event": "user", "text": text},
+        {"event": "bot", "text": "Just to check...", "metadata": {"utter_action": "utter_confirm_stop_alerts"}}])
+    assert [message["response"] for message in said] == ["utter_alerts_deleted"]
+    assert service.list_alerts(TELEGRAM) == []
+
+
+async def test_an_unclear_stop_from_someone_with_no_alerts_offers_the_job_hunting_question(service):
+    said, _ = await run(ActionChangeAlerts(service), "should i stop applying elsewhere", "unsubscribe_alerts")
+    assert [message["response"] for message in said] == ["utter_nothing_to_stop"]
+
+
+@pytest.mark.parametrize("text", ["stop my job alerts", "unsubscribe", "no more emails please", "opt me out",
+                                  "stop sending me jobs"])
+async def test_a_stop_that_says_it_is_about_alerts_deletes_at_once(service, text):
+    subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts")
+    assert [message["response"] for message in said] == ["utter_alerts_deleted"]
 
 
 async def test_a_website_chat_reaches_only_its_own_alerts(service):

@@ -110,6 +110,22 @@ def test_validate_name(typed, slot, response):
 
 
 @pytest.mark.parametrize(
+    ("typed", "name"),
+    [("my name's Kerry Hughes", "Kerry Hughes"), ("call me Sam", "Sam"), ("are you a bot?", None),
+     ("what's your name?", None), ("I'm talking to a bot, aren't I", None)],
+)
+async def test_a_name_read_as_a_bot_question_is_still_taken_and_a_real_bot_question_is_left_to_the_rules(typed, name):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"requested_slot": "handoff_name"},
+                           {"text": typed, "intent": {"name": "bot_challenge", "confidence": 0.9}, "entities": []},
+                           active_loop="handoff_form")
+    events = await ValidateHandoffForm().run(dispatcher, tracker, domain())
+    taken = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    assert taken.get("handoff_name") == name
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
     ("typed", "slot", "response"),
     [
         ("Sam.Patel@Example.co.uk", "Sam.Patel@example.co.uk", None),
