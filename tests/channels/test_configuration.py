@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from connectors.environment import credential_variables
+from recruitbot.keys import action_secret
 from recruitbot.run import Ports, StartupError, child_environment
 from recruitbot.settings import load_settings
 from recruitbot.web.sessions import session_secret
 from tests.channels.conftest import ROOT
 
 CHANNEL_VARIABLES = ["RECRUITBOT_SESSION_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN",
-                     "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"]
+                     "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN", "RECRUITBOT_ACTION_SECRET"]
 
 
 def test_credentials_take_every_secret_from_the_environment(tmp_path: Path) -> None:
@@ -35,6 +36,9 @@ def test_the_servers_share_the_session_secret_and_unset_channels_stay_off(
     assert env["RECRUITBOT_SESSION_SECRET"] == session_secret(load_settings())
     assert (env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["TELEGRAM_BOT_TOKEN"]) == ("xoxb-set", "", "")
     assert (env["RASA_PORT"], env["WEB_PORT"]) == ("5101", "8101")
+    # The erasure channel (connectors/erasure.py) checks the secret the action server and jobs present.
+    assert env["RECRUITBOT_ACTION_SECRET"] == action_secret(load_settings())
+    assert env["RECRUITBOT_RASA_URL"] == "http://127.0.0.1:5101"
 
 
 def test_allowed_origins_follow_the_web_port_unless_listed(monkeypatch: pytest.MonkeyPatch) -> None:
