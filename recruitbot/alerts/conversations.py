@@ -181,8 +181,12 @@ class RasaServerConversationStore:
         ids = sorted(set(sender_ids))
         if not ids:
             return 0
-        erased = self._ask("senders", {"sender_ids": ids})
-        return self._direct.erase(ids) if erased is None else erased
+        total = 0
+        for start in range(0, len(ids), ERASE_CHUNK):  # the server takes a bounded list per request
+            chunk = ids[start : start + ERASE_CHUNK]
+            erased = self._ask("senders", {"sender_ids": chunk})
+            total += self._direct.erase(chunk) if erased is None else erased
+        return total
 
     def erase_idle_since(self, cutoff: datetime) -> int:
         """Have the server delete the conversations whose last event is older than ``cutoff``."""
