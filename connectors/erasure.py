@@ -41,6 +41,7 @@ from sanic.response import HTTPResponse
 from connectors.rest import json_object
 from recruitbot.alerts.conversations import ERASE_CHUNK, SqlConversationStore
 from recruitbot.keys import SECRET_HEADER
+from recruitbot.tracker_store import CachedSQLTrackerStore
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ class TrackerErasureInput(InputChannel):
                 return _error(HTTPStatus.BAD_REQUEST, f"`sender_ids` must be a list of at most {MAX_SENDERS} strings")
             erased = 0
             for start in range(0, len(ids), ERASE_CHUNK):
-                erased += store.erase(ids[start : start + ERASE_CHUNK])
+                chunk = ids[start : start + ERASE_CHUNK]
+                erased += store.erase(chunk)
+                _forget(request, chunk)
                 await asyncio.sleep(0)  # conversations go on between chunks
             return response.json({"erased": erased})
 
@@ -94,6 +97,7 @@ class TrackerErasureInput(InputChannel):
             erased = 0
             for chunk in store.idle_chunks(cutoff):
                 erased += store.erase_idle_chunk(chunk, cutoff)
+                _forget(request, chunk)
                 await asyncio.sleep(0)
             return response.json({"erased": erased})
 
@@ -111,12 +115,25 @@ class TrackerErasureInput(InputChannel):
         return store
 
 
-def _sqlite_store(request: Request) -> SqlConversationStore | None:
-    """The server's own tracker store, when it is an SQLite one; cached on the app."""
+def _configured_store(request: Request) -> TrackerStore | None:
+    """The tracker store endpoints.yml configures, never Rasa's in-memory fallback."""
     agent = getattr(request.app.ctx, "agent", None)
     store: TrackerStore | None = getattr(agent, "tracker_store", None)
     if isinstance(store, FailSafeTrackerStore):
-        store = store._tracker_store  # the configured store, never the in-memory fallback
+        store = store._tracker_store
+    return store
+
+
+def _forget(request: Request, sender_ids: list[str]) -> None:
+    """Erased conversations must not be handed back from memory (recruitbot/tracker_store.py)."""
+    store = _configured_store(request)
+    if isinstance(store, CachedSQLTrackerStore):
+        store.forget(sender_ids)
+
+
+def _sqlite_store(request: Request) -> SqlConversationStore | None:
+    """The server's own tracker store, when it is an SQLite one; cached on the app."""
+    store = _configured_store(request)
     if not isinstance(store, SQLTrackerStore) or store.engine.dialect.name != "sqlite":
         return None
     cached: SqlConversationStore | None = getattr(request.app.ctx, "recruitbot_erasure", None)

@@ -187,6 +187,20 @@ def test_the_erasure_routes_answer_only_the_bots_own_processes(stack: Stack) -> 
     assert store.erase([sender]) == 0
 
 
+def test_a_conversation_erased_through_the_server_is_gone_from_its_memory_too(stack: Stack) -> None:
+    # After two turns the server hands this tracker back from memory (recruitbot/tracker_store.py).
+    sender = f"e2e-{uuid.uuid4().hex}"
+    texts(stack, sender, "can I speak to a real person please")
+    contact_question = response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Alex Kim")
+    assert texts(stack, sender, "Alex Kim") == [contact_question]
+    secret = action_secret(load_settings())
+    store = make_conversation_store(stack.tracker_store_url, "", f"http://127.0.0.1:{stack.ports.rasa}", secret)
+    assert store.erase([sender]) > 0
+    # A new conversation: no callback form waiting for a contact any more.
+    assert texts(stack, sender, "alex.kim@example.com") != response_texts("utter_ask_handoff_question")
+    assert texts(stack, sender, "Alex Kim") != [contact_question]
+
+
 def test_rasas_http_api_is_off_and_only_the_channels_answer(stack: Stack) -> None:
     base = f"http://127.0.0.1:{stack.ports.rasa}"
     for method, path in (("GET", "/status"), ("GET", "/conversations/someone/tracker"), ("PUT", "/model"),

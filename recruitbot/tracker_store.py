@@ -1,0 +1,177 @@
+"""Rasa's SQL tracker store, made cheaper per turn when an SQLite file has one writer.
+
+Rasa's ``SQLTrackerStore`` does this on every turn:
+
+- it reads the conversation back: it queries every event since the session started, parses each
+  from JSON and replays them all onto a new tracker, work that grows with the conversation and
+  repeats what the server did at the end of the turn before, when it held that very tracker;
+- to save, it counts the events already stored (another query), then adds the new ones;
+- each query opens a new SQLite connection (SQLAlchemy 1.4 pools none for a file), and each
+  commit writes a rollback journal and syncs the file several times.
+
+With SQLite, the Rasa server is the only process that writes the tracker file
+(connectors/erasure.py). So what it saved last is exactly what the file holds, and this store:
+
+- hands back the tracker saved last instead of reading it again, for the ``cache_size``
+  conversations saved last, and saves such a tracker's new events without counting the stored
+  ones;
+- keeps one connection open, with the file in write-ahead-log mode (``synchronous`` stays FULL:
+  every turn is on disk when its save returns, as before).
+
+Safety rules:
+
+- a tracker is kept only once saved, and only when Rasa's own read would give the same events
+  (Rasa reads the latest session only: the events from the last ``SessionStarted`` on);
+- a kept tracker is handed out once: while it is out (a turn is running, or failed before its
+  save), any other read reads the database, and only that same tracker object is saved without
+  counting;
+- erasing conversations (``forget``, called by the erasure channel) and loading another model
+  (a new domain) drop what is kept; with an event broker, saving is Rasa's own;
+- with any other database (PostgreSQL in the production profile, where several Rasa servers
+  write) or an SQLite database in memory, this is Rasa's ``SQLTrackerStore`` unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+DEFAULT_CACHE_SIZE = 512
+
+
+@dataclass
+class _Saved:
+    """The tracker saved last for a conversation, how many of its events are stored, and whether it is out."""
+
+    tracker: DialogueStateTracker
+    stored: int
+    handed_out: bool = False
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that keeps the trackers it saved last of an SQLite database in memory."""
+
+    engine: sa.engine.Engine
+
+    def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        """Rasa's arguments (``dialect``, ``db``, ...), plus how many conversations to keep (0: none)."""
+        self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        super().__init__(*args, **kwargs)
+        size = int(cache_size)
+        if size < 0:
+            raise ValueError(f"cache_size must be 0 or more, not {size}")
+        self._cache_size = 0
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            self._cache_size = size
+            self._use_one_connection()
+
+    def _use_one_connection(self) -> None:
+        # Every use is from the event loop's thread, one at a time (Rasa's store is synchronous
+        # inside its coroutines), so one pooled connection serves them all.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=QueuePool, pool_size=1, max_overflow=4, connect_args={"check_same_thread": False}
+        )
+        sa.event.listen(self.engine, "connect", _write_ahead_log)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+    @property
+    def cache_size(self) -> int:
+        """How many conversations are kept at most (0 when the database is not SQLite)."""
+        return self._cache_size
+
+    @property
+    def domain(self) -> Domain:
+        """The domain trackers are made with."""
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        # A new model's domain may have other slots: trackers made with the old one go.
+        self._domain = domain or Domain.empty()
+        self._saved.clear()
+
+    def kept(self) -> list[str]:
+        """The sender ids whose trackers are kept and not handed out, least recently saved first."""
+        return [sender_id for sender_id, saved in self._saved.items() if not saved.handed_out]
+
+    def forget(self, sender_ids: Iterable[str]) -> None:
+        """Drop what is kept of these conversations (they were erased from the database)."""
+        for sender_id in sender_ids:
+            self._saved.pop(sender_id, None)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker saved last for ``sender_id`` (handed out once), or Rasa's read of the database."""
+        saved = self._saved.get(sender_id)
+        if saved is not None and not saved.handed_out:
+            saved.handed_out = True
+            return saved.tracker
+        return await super().retrieve(sender_id)
+
+    async def exists(self, conversation_id: str) -> bool:
+        """Whether the conversation is stored (a kept one is, and stays kept)."""
+        return conversation_id in self._saved or await super().retrieve(conversation_id) is not None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events; then keep it, when reading it back would give the same events."""
+        saved = self._saved.pop(tracker.sender_id, None)
+        if saved is not None and saved.tracker is tracker and self.event_broker is None:
+            self._append(tracker, saved.stored)
+        else:
+            await super().save(tracker)
+        if self._cache_size and reads_back_whole(tracker):
+            self._saved[tracker.sender_id] = _Saved(tracker, len(tracker.events))
+            while len(self._saved) > self._cache_size:
+                self._saved.popitem(last=False)
+
+    def _append(self, tracker: DialogueStateTracker, stored: int) -> None:
+        """Rasa's rows for the events past the first ``stored`` (``SQLTrackerStore.save``), in one statement."""
+        rows = []
+        for event in list(tracker.events)[stored:]:
+            data = event.as_dict()
+            rows.append({
+                "sender_id": tracker.sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            })
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+
+
+def _write_ahead_log(connection: sqlite3.Connection, _record: Any) -> None:
+    """Readers do not block the writer, and a commit syncs one log instead of a journal and the file."""
+    connection.execute("PRAGMA journal_mode=WAL")
+
+
+def reads_back_whole(tracker: DialogueStateTracker) -> bool:
+    """Whether Rasa's read of the saved conversation gives exactly ``tracker``'s events.
+
+    ``SQLTrackerStore.retrieve`` returns the events, in the order saved, whose timestamp is not
+    before the latest ``SessionStarted`` (all of them when there is none). Its ``save`` then writes
+    the events past as many as that read returns, so a kept tracker must hold that read exactly.
+    Rasa logs ``action_session_start`` before the events it makes, with an earlier timestamp, so
+    the first save of every session is not kept: the next turn reads the database once.
+    """
+    starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+    if not starts:
+        return True
+    latest = max(starts)
+    return all(event.timestamp >= latest for event in tracker.events)

@@ -1,0 +1,226 @@
+"""The tracker store that keeps recent conversations in memory (recruitbot/tracker_store.py).
+
+Every check compares what the store hands out with what Rasa's own ``SQLTrackerStore`` reads from
+the same file: a kept tracker must be exactly what the database holds, or the next save (which
+writes the events past as many as the database read returns) would lose or repeat events.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, event, text
+
+from recruitbot.tracker_store import CachedSQLTrackerStore, reads_back_whole
+
+DOMAIN = Domain.from_dict({
+    "intents": ["greet", "faq"],
+    "slots": {"job_type": {"type": "text", "mappings": [{"type": "custom"}]}},
+    "responses": {"utter_greet": [{"text": "Hello!"}]},
+})
+
+
+class Clock:
+    """Event timestamps one millisecond apart, as a busy server would give them."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+
+    def __call__(self) -> float:
+        return 1_700_000_000.0 + next(self._ticks) / 1000
+
+
+def session_start(clock: Clock) -> list[Event]:
+    """The events Rasa logs for ``action_session_start``, in its order and with its timestamps.
+
+    ``processor._log_action_on_tracker`` logs the ``ActionExecuted`` first, then the action's events
+    with new timestamps: ``SessionStarted`` is later than the ``ActionExecuted`` before it, and
+    Rasa's read of the session leaves that one out.
+    """
+    return [ActionExecuted("action_session_start", timestamp=clock()), SessionStarted(timestamp=clock()),
+            ActionExecuted("action_listen", timestamp=clock())]
+
+
+def user_turn(clock: Clock, text_: str) -> list[Event]:
+    return [
+        UserUttered(text_, {"name": "greet", "confidence": 0.9}, timestamp=clock()),
+        SlotSet("job_type", text_, timestamp=clock()),
+        ActionExecuted("utter_greet", timestamp=clock()),
+        BotUttered("Hello!", timestamp=clock()),
+        ActionExecuted("action_listen", timestamp=clock()),
+    ]
+
+
+def as_dicts(tracker: DialogueStateTracker | None) -> list[dict]:
+    assert tracker is not None
+    return [event.as_dict() for event in tracker.events]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "tracker.db"
+
+
+@pytest.fixture
+def store(db: Path) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), cache_size=8)
+
+
+@pytest.fixture
+def rasa_store(db: Path) -> SQLTrackerStore:
+    """Rasa's own store on the same file: what the database really holds."""
+    return SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+
+
+async def take_turn(store: CachedSQLTrackerStore, sender: str, events: list[Event]) -> DialogueStateTracker:
+    """What the processor does with a message: get the tracker, add the turn's events, save."""
+    tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
+    tracker.update_with_events(events, DOMAIN, override_timestamp=False)
+    await store.save(tracker)
+    return tracker
+
+
+def stored_rows(db: Path, sender: str) -> int:
+    with create_engine(f"sqlite:///{db}").connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender})
+        return int(count.scalar_one())
+
+
+async def test_the_tracker_saved_last_is_handed_back_and_is_what_the_database_holds(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
+) -> None:
+    clock = Clock()
+    first = await take_turn(store, "alex", session_start(clock) + user_turn(clock, "hi"))
+    assert not reads_back_whole(first), "Rasa reads the session back without its action_session_start"
+    assert store.kept() == []
+    saved = await take_turn(store, "alex", user_turn(clock, "hello?"))
+    assert saved is not first
+    assert store.kept() == ["alex"]
+    for text_ in ("temp jobs", "in Leeds", "thanks"):
+        handed = await store.retrieve("alex")
+        assert handed is saved, "the kept tracker is handed back, not read again"
+        assert as_dicts(handed) == as_dicts(await rasa_store.retrieve("alex"))
+        handed.update_with_events(user_turn(clock, text_), DOMAIN, override_timestamp=False)
+        await store.save(handed)
+    assert stored_rows(db, "alex") == 3 + 5 * 5, "every event stored once"
+    assert as_dicts(await store.retrieve("alex")) == as_dicts(await rasa_store.retrieve("alex"))
+
+
+async def test_a_tracker_is_handed_out_once_so_a_second_reader_and_a_failed_turn_read_the_database(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
+) -> None:
+    clock = Clock()
+    await take_turn(store, "sam", session_start(clock) + user_turn(clock, "hi"))
+    await take_turn(store, "sam", user_turn(clock, "hello?"))
+    assert store.kept() == ["sam"]
+    in_turn = await store.retrieve("sam")
+    assert in_turn is not None
+    # The turn then fails before saving.
+    in_turn.update_with_events(user_turn(clock, "unsaved"), DOMAIN, override_timestamp=False)
+    reader = await store.retrieve("sam")
+    assert reader is not in_turn
+    assert as_dicts(reader) == as_dicts(await rasa_store.retrieve("sam"))
+    assert "unsaved" not in [getattr(event, "text", None) for event in reader.events]
+    # The next turn starts from the database, and everything it saves is stored exactly once.
+    after = await take_turn(store, "sam", user_turn(clock, "again"))
+    assert as_dicts(after) == as_dicts(await rasa_store.retrieve("sam"))
+    assert stored_rows(db, "sam") == 3 + 3 * 5
+
+
+async def test_a_new_session_is_read_from_the_database_once_and_kept_again_after(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
+) -> None:
+    clock = Clock()
+    await take_turn(store, "kim", session_start(clock) + user_turn(clock, "hi"))
+    await take_turn(store, "kim", user_turn(clock, "hello?"))
+    assert store.kept() == ["kim"]
+    # The session expired: the processor adds a new session start to the tracker it retrieved.
+    tracker = await take_turn(store, "kim", session_start(clock) + user_turn(clock, "back again"))
+    assert not reads_back_whole(tracker), "it also holds the old session, which Rasa does not read back"
+    assert store.kept() == []
+    again = await take_turn(store, "kim", user_turn(clock, "temp jobs"))
+    assert as_dicts(again) == as_dicts(await rasa_store.retrieve("kim"))
+    assert again is not tracker
+    assert store.kept() == ["kim"]
+    assert as_dicts(await store.retrieve("kim")) == as_dicts(await rasa_store.retrieve("kim"))
+    assert stored_rows(db, "kim") == 2 * (3 + 5) + 2 * 5
+
+
+async def test_erased_conversations_are_forgotten_and_a_new_model_drops_everything(
+    store: CachedSQLTrackerStore,
+) -> None:
+    clock = Clock()
+    for sender in ("a", "b", "c"):
+        await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
+        await take_turn(store, sender, user_turn(clock, "hello?"))
+    assert await store.exists("b") and not await store.exists("nobody")
+    assert store.kept() == ["a", "b", "c"], "asking whether a conversation exists hands nothing out"
+    store.forget(["b", "nobody"])
+    assert store.kept() == ["a", "c"]
+    assert await store.exists("b"), "forgetting is not erasing: the database still has it"
+    store.domain = DOMAIN  # Agent.load_model sets the new model's domain on the store
+    assert store.kept() == []
+
+
+async def test_only_the_conversations_used_last_are_kept(db: Path) -> None:
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), cache_size=2)
+    clock = Clock()
+    for sender in ("a", "b", "c"):
+        await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
+        await take_turn(store, sender, user_turn(clock, "hello?"))
+    await take_turn(store, "b", user_turn(clock, "more"))
+    assert store.kept() == ["c", "b"]
+    assert await store.retrieve("a") is not None, "an evicted conversation is read from the database"
+
+
+async def test_nothing_is_kept_with_a_zero_size(db: Path) -> None:
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), cache_size=0)
+    clock = Clock()
+    await take_turn(store, "a", session_start(clock))
+    await take_turn(store, "a", user_turn(clock, "hi"))
+    assert store.kept() == []
+    with pytest.raises(ValueError, match="cache_size"):
+        CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), cache_size=-1)
+
+
+async def test_a_kept_tracker_is_saved_without_counting_what_is_stored(store: CachedSQLTrackerStore, db: Path) -> None:
+    clock = Clock()
+    await take_turn(store, "lee", session_start(clock) + user_turn(clock, "hi"))
+    await take_turn(store, "lee", user_turn(clock, "hello?"))
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    await take_turn(store, "lee", user_turn(clock, "temp jobs"))
+    assert not [sql for sql in statements if "count(" in sql.lower() or sql.lstrip().upper().startswith("SELECT")]
+    assert [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")], "the new events were written"
+    assert stored_rows(db, "lee") == 3 + 3 * 5
+    with create_engine(f"sqlite:///{db}").connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+async def test_a_conversation_erased_during_its_turn_is_saved_whole_again_as_rasa_does(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
+) -> None:
+    clock = Clock()
+    await take_turn(store, "max", session_start(clock) + user_turn(clock, "hi"))
+    await take_turn(store, "max", user_turn(clock, "hello?"))
+    in_turn = await store.retrieve("max")
+    assert in_turn is not None
+    # "Forget me" runs in the turn: the erasure channel deletes the rows, then forgets.
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM events WHERE sender_id = 'max'"))
+    store.forget(["max"])
+    in_turn.update_with_events(user_turn(clock, "forget me"), DOMAIN, override_timestamp=False)
+    await store.save(in_turn)
+    assert stored_rows(db, "max") == len(in_turn.events), "Rasa counts what is stored (none) and writes it all"
+    assert as_dicts(await store.retrieve("max")) == as_dicts(await rasa_store.retrieve("max"))
+
+
+async def test_an_sqlite_database_in_memory_is_not_cached() -> None:
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=":memory:", cache_size=8)
+    assert store.cache_size == 0
