@@ -50,7 +50,7 @@ class Bot:
     """How to train, run and talk to one bot."""
 
     name: str
-    prepare: Callable[[bool, bool, Path], Trained]  # (quick, retrain, log directory)
+    prepare: Callable[[bool, bool, Path], Trained]  # (time a first training if none is recorded, retrain, logs)
     running: Callable[[Trained, Path], AbstractContextManager[Started]]
     scripts: tuple[Script, ...]
 
@@ -371,11 +371,11 @@ def say(message: str) -> None:
 
 
 BOT_DEFINITIONS = {
-    "ours": Bot("ours", lambda quick, retrain, logs: ours.prepare(retrain, not quick, logs),
+    "ours": Bot("ours", lambda timing, retrain, logs: ours.prepare(retrain, timing, logs),
                 ours.running, ours.SCRIPTS),
-    "stock": Bot("stock", lambda _quick, retrain, logs: stock.prepare(retrain, logs), stock.running, stock.SCRIPTS),
+    "stock": Bot("stock", lambda _timing, retrain, logs: stock.prepare(retrain, logs), stock.running, stock.SCRIPTS),
     # The same model as ours (prepared, and timed if need be, as ours), served in the production profile.
-    PRODUCTION: Bot(PRODUCTION, lambda quick, _retrain, logs: ours.prepare(False, not quick, logs),
+    PRODUCTION: Bot(PRODUCTION, lambda timing, _retrain, logs: ours.prepare(False, timing, logs),
                     ours.running_production, ours.SCRIPTS),
 }
 
@@ -384,6 +384,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="a tiny load (1 and 5 concurrent); reuses cached models and recorded train times")
+    parser.add_argument("--untimed", action="store_true",
+                        help="reuse our model without timing a first training of it when none is recorded "
+                             "(the table then shows no train time for ours)")
     parser.add_argument("--retrain", action="store_true",
                         help="time both trainings afresh (ours in a scratch directory, the stock bot's into the cache)")
     parser.add_argument("--profile", action="store_true",
@@ -403,7 +406,7 @@ def _fresh_results_dir(results: Path) -> None:
 
 
 def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
-        production: bool = False) -> dict[str, Report]:
+        production: bool = False, untimed: bool = False) -> dict[str, Report]:
     """Prepare, then benchmark, each bot in turn; write the reports; return them."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     host = machine()
@@ -413,7 +416,7 @@ def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
     trained = {}
     for name in names:  # both trainings first, one at a time, so that no server runs beside a training
         say(f"{name}: preparing the model")
-        trained[name] = BOT_DEFINITIONS[name].prepare(quick, retrain, RESULTS / "logs")
+        trained[name] = BOT_DEFINITIONS[name].prepare(not (quick or untimed), retrain, RESULTS / "logs")
     reports = {name: bench_bot(BOT_DEFINITIONS[name], trained[name], levels, RESULTS, profile) for name in names}
     text = markdown(reports, levels, host, mode)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -433,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     out = args.out or RESULTS / ("quick.json" if args.quick else "latest.json")
     try:
-        run(args.quick, args.retrain, args.profile, args.only, out.resolve(), args.production)
+        run(args.quick, args.retrain, args.profile, args.only, out.resolve(), args.production, args.untimed)
     except KeyboardInterrupt:
         say("interrupted")
         return 130

@@ -86,6 +86,12 @@ async def take_turn(store: CachedSQLTrackerStore, sender: str, events: list[Even
     return tracker
 
 
+async def two_turns(store: CachedSQLTrackerStore, sender: str, clock: Clock) -> DialogueStateTracker:
+    """A conversation's first turn (read back without its session start) and second (kept from then on)."""
+    await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
+    return await take_turn(store, sender, user_turn(clock, "hello?"))
+
+
 def stored_rows(db: Path, sender: str) -> int:
     with create_engine(f"sqlite:///{db}").connect() as connection:
         count = connection.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender})
@@ -116,8 +122,7 @@ async def test_a_tracker_is_handed_out_once_so_a_second_reader_and_a_failed_turn
     store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
 ) -> None:
     clock = Clock()
-    await take_turn(store, "sam", session_start(clock) + user_turn(clock, "hi"))
-    await take_turn(store, "sam", user_turn(clock, "hello?"))
+    await two_turns(store, "sam", clock)
     assert store.kept() == ["sam"]
     in_turn = await store.retrieve("sam")
     assert in_turn is not None
@@ -137,8 +142,7 @@ async def test_a_new_session_is_read_from_the_database_once_and_kept_again_after
     store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
 ) -> None:
     clock = Clock()
-    await take_turn(store, "kim", session_start(clock) + user_turn(clock, "hi"))
-    await take_turn(store, "kim", user_turn(clock, "hello?"))
+    await two_turns(store, "kim", clock)
     assert store.kept() == ["kim"]
     # The session expired: the processor adds a new session start to the tracker it retrieved.
     tracker = await take_turn(store, "kim", session_start(clock) + user_turn(clock, "back again"))
@@ -157,8 +161,7 @@ async def test_erased_conversations_are_forgotten_and_a_new_model_drops_everythi
 ) -> None:
     clock = Clock()
     for sender in ("a", "b", "c"):
-        await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
-        await take_turn(store, sender, user_turn(clock, "hello?"))
+        await two_turns(store, sender, clock)
     assert await store.exists("b") and not await store.exists("nobody")
     assert store.kept() == ["a", "b", "c"], "asking whether a conversation exists hands nothing out"
     store.forget(["b", "nobody"])
@@ -172,8 +175,7 @@ async def test_only_the_conversations_used_last_are_kept(db: Path) -> None:
     store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), cache_size=2)
     clock = Clock()
     for sender in ("a", "b", "c"):
-        await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
-        await take_turn(store, sender, user_turn(clock, "hello?"))
+        await two_turns(store, sender, clock)
     await take_turn(store, "b", user_turn(clock, "more"))
     assert store.kept() == ["c", "b"]
     assert await store.retrieve("a") is not None, "an evicted conversation is read from the database"
@@ -191,8 +193,7 @@ async def test_nothing_is_kept_with_a_zero_size(db: Path) -> None:
 
 async def test_a_kept_tracker_is_saved_without_counting_what_is_stored(store: CachedSQLTrackerStore, db: Path) -> None:
     clock = Clock()
-    await take_turn(store, "lee", session_start(clock) + user_turn(clock, "hi"))
-    await take_turn(store, "lee", user_turn(clock, "hello?"))
+    await two_turns(store, "lee", clock)
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     await take_turn(store, "lee", user_turn(clock, "temp jobs"))
@@ -207,8 +208,7 @@ async def test_a_conversation_erased_during_its_turn_is_saved_whole_again_as_ras
     store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
 ) -> None:
     clock = Clock()
-    await take_turn(store, "max", session_start(clock) + user_turn(clock, "hi"))
-    await take_turn(store, "max", user_turn(clock, "hello?"))
+    await two_turns(store, "max", clock)
     in_turn = await store.retrieve("max")
     assert in_turn is not None
     # "Forget me" runs in the turn: the erasure channel deletes the rows, then forgets.
