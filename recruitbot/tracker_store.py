@@ -14,7 +14,7 @@ With SQLite, the Rasa server is the only process that writes the tracker file
 
 - hands back the tracker saved last instead of reading it again, for the ``cache_size``
   conversations saved last, and saves such a tracker's new events without counting the stored
-  ones;
+  ones (Rasa's own save, told the count);
 - keeps one connection open, with the file in write-ahead-log mode (``synchronous`` stays FULL:
   every turn is on disk when its save returns, as before).
 
@@ -26,27 +26,26 @@ Safety rules:
   save), any other read reads the database, and only that same tracker object is saved without
   counting;
 - erasing conversations (``forget``, called by the erasure channel) and loading another model
-  (a new domain) drop what is kept; with an event broker, saving is Rasa's own;
+  (a new domain) drop what is kept;
 - with any other database (PostgreSQL in the production profile, where several Rasa servers
   write) or an SQLite database in memory, this is Rasa's ``SQLTrackerStore`` unchanged.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 DEFAULT_CACHE_SIZE = 512
@@ -69,6 +68,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         """Rasa's arguments (``dialect``, ``db``, ...), plus how many conversations to keep (0: none)."""
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        self._stored: dict[str, int] = {}  # sender id -> events stored, for the save under way
         super().__init__(*args, **kwargs)
         size = int(cache_size)
         if size < 0:
@@ -127,33 +127,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return conversation_id in self._saved or await super().retrieve(conversation_id) is not None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events; then keep it, when reading it back would give the same events."""
+        """Rasa's save; then keep the tracker, when reading it back would give the same events."""
         saved = self._saved.pop(tracker.sender_id, None)
-        if saved is not None and saved.tracker is tracker and self.event_broker is None:
-            self._append(tracker, saved.stored)
-        else:
+        if saved is not None and saved.tracker is tracker:
+            self._stored[tracker.sender_id] = saved.stored
+        try:
             await super().save(tracker)
+        finally:
+            self._stored.pop(tracker.sender_id, None)
         if self._cache_size and reads_back_whole(tracker):
             self._saved[tracker.sender_id] = _Saved(tracker, len(tracker.events))
             while len(self._saved) > self._cache_size:
                 self._saved.popitem(last=False)
 
-    def _append(self, tracker: DialogueStateTracker, stored: int) -> None:
-        """Rasa's rows for the events past the first ``stored`` (``SQLTrackerStore.save``), in one statement."""
-        rows = []
-        for event in list(tracker.events)[stored:]:
-            data = event.as_dict()
-            rows.append({
-                "sender_id": tracker.sender_id,
-                "type_name": event.type_name,
-                "timestamp": data.get("timestamp"),
-                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                "action_name": data.get("name"),
-                "data": json.dumps(data),
-            })
-        if rows:
-            with self.engine.begin() as connection:
-                connection.execute(self.SQLEvent.__table__.insert(), rows)
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events to store: past those this store knows are stored, or past Rasa's count of them."""
+        stored = self._stored.get(tracker.sender_id)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
 
 def _write_ahead_log(connection: sqlite3.Connection, _record: Any) -> None:
