@@ -71,6 +71,8 @@ _STATED_FREQUENCY = re.compile(
 _INSTANT = re.compile(
     r"\b(instant\w*|immediate\w*|straight away|right away|asap|as soon|soon as|when(ever)? (they|one|a job|new)|"
     r"each time|every time|as they|live|now)\b", re.I)
+# Frequencies candidates ask for that alerts do not offer: the re-ask says so.
+_NOT_OFFERED_FREQUENCY = re.compile(r"\b(weekly|week|weeks|fortnight\w*|monthly|month|months)\b", re.I)
 _BY_EMAIL = re.compile(r"\b(e-?mail|inbox|mail)\b|@", re.I)
 _IN_CHAT = re.compile(r"\b(here|chat|telegram|slack|this app|message me|dm|direct message|in this)\b", re.I)
 
@@ -291,7 +293,9 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         if chosen in (Frequency.INSTANT.value, Frequency.DAILY.value):
             return {"alert_frequency": chosen}
         if self._answers(tracker, "alert_frequency"):
-            dispatcher.utter_message(response="utter_alert_frequency_unclear")
+            unclear = ("utter_alert_frequency_not_offered" if _NOT_OFFERED_FREQUENCY.search(_text(tracker))
+                       else "utter_alert_frequency_unclear")
+            dispatcher.utter_message(response=unclear)
             return {"alert_frequency": None}
         return {}
 

@@ -1,7 +1,7 @@
 """Rasa's own command line, with every custom action call bounded in time and failing politely.
 
 ``python -m recruitbot.rasa_server run ...`` is ``python -m rasa run ...`` after one change,
-made by :func:`install_action_bound` (and two for speed, described at the end). Why it is needed,
+made by :func:`install_action_bound` (and three for speed, described at the end). Why it is needed,
 in Rasa 3.6.21:
 
 - a custom action is one HTTP call with a fixed five-minute bound, which endpoints.yml cannot
@@ -41,6 +41,24 @@ calls ``jsonschema.validate``, which checks the schema itself and compiles a val
 (``jsonschema/validators.py``: ``cls.check_schema(schema)``, then ``cls(schema)``), about 15 ms of a
 turn's CPU here. :class:`BoundedRemoteAction` does both once; an invalid response still gets Rasa's error.
 
+The model loads without tracing a training step (:func:`install_fast_model_load`). To give each
+TensorFlow model (DIET, the ResponseSelector) its variables before reading their trained values,
+Rasa trains it for one step on one example (``rasa/utils/tensorflow/models.py``, ``RasaModel.load``)::
+
+        # need to train on 1 example to build weights of the correct size
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(learning_rate), run_eagerly=run_eagerly
+        )
+        data_generator = RasaBatchDataGenerator(model_data_example, batch_size=1)
+        model.fit(data_generator, verbose=False)
+
+``fit`` first traces Keras' training function into a graph: gradients through the transformer,
+the CRF and the optimizer, all for one step whose results ``load_weights`` overwrites at once.
+That trace was about 55 of the 74 s the model took to load here, and its graph stayed in memory
+(about 320 MB). :func:`load_without_training_trace` runs that one step eagerly instead, so the
+same variables (optimizer slots included) exist, then does what Rasa does. The parsed messages
+are identical (``tests/test_fast_model_load.py`` compares them with Rasa's own loading).
+
 And once the model has loaded, :func:`install_heap_freeze` moves every object then alive into Python's
 permanent generation (``gc.freeze``). The loaded model is a great many long-lived objects, and each
 full collection walked them all: a pause of 0.3 to 0.7 s, blocking every conversation, every few
@@ -74,6 +92,8 @@ if TYPE_CHECKING:
     from rasa.core.nlg import NaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.tensorflow.model_data import RasaModelData
+    from rasa.utils.tensorflow.models import RasaModel
 
 APOLOGY_RESPONSE = "utter_action_unavailable"
 
@@ -175,9 +195,47 @@ def install_heap_freeze() -> None:
     rasa.core.run.load_agent_on_start = load_agent_then_freeze
 
 
+def load_without_training_trace(
+    cls: type[RasaModel],
+    model_file_name: str,
+    model_data_example: RasaModelData,
+    predict_data_example: RasaModelData | None = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> RasaModel:
+    """``RasaModel.load``, with its one training step (which only creates the variables) run eagerly.
+
+    Everything else is Rasa's: the same step on the same example, the same weights file, and the
+    prediction that traces the inference graph ahead of the first message.
+    """
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+    model = cls(*args, **kwargs)
+    config = kwargs.get("config", {})
+    optimizer = tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
+    model.compile(optimizer=optimizer, run_eagerly=True)
+    model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+    model.compile(optimizer=optimizer, run_eagerly=config.get(RUN_EAGERLY))
+    model.load_weights(model_file_name)
+    if not finetune_mode and predict_data_example:
+        model.run_inference(predict_data_example)
+    return model
+
+
+def install_fast_model_load() -> None:
+    """Make every TensorFlow model of Rasa's that this process loads use :func:`load_without_training_trace`."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    RasaModel.load = classmethod(load_without_training_trace)
+
+
 def main() -> None:
-    """Run Rasa's command line (``run``, ``shell``, ...) with the bound installed and the heap frozen after loading."""
+    """Run Rasa's command line (``run``, ``shell``, ...) with the bound, the fast model loading and the heap freeze installed."""
     install_action_bound(load_settings().action_timeout_seconds)
+    install_fast_model_load()
     install_heap_freeze()
     rasa_main()
 

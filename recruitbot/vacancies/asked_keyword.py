@@ -23,7 +23,17 @@ _SEARCH_WORDS = frozenset(
         "nr", "of", "on", "ones", "open", "or", "over", "paying", "per", "please", "pls",
         "position", "positions", "role", "roles", "round", "search", "see", "show", "some",
         "something", "the", "there", "they", "to", "under", "vacancies", "vacancy", "want", "what",
-        "whats", "what's", "with", "work", "would", "you", "your", "yours",
+        "whats", "what's", "with", "work", "would", "you", "your", "yours", "now", "still", "yet", "ever",
+        "today",
+    )
+)
+# Words no job title is made of: a leftover holding one is a sentence ("should i stop looking for
+# jobs now?", misread as a search), not a role, so it names no keyword.
+_NOT_A_ROLE = frozenset(
+    (
+        "should", "shall", "must", "will", "might", "may", "did", "don't", "dont", "not", "no", "stop",
+        "quit", "when", "why", "who", "where", "which", "my", "we", "us",
+        "he", "she", "them", "this", "that", "it's", "its", "been", "was", "were", "had", "has", "wait",
     )
 )
 _SALARY = re.compile(r"£?\d[\d,.]*\s*k?\+?", re.I)
@@ -33,7 +43,8 @@ def leftover_keyword(text: str, entities: list[dict[str, Any]]) -> str | None:
     """The words of ``text`` that no entity, salary or search word accounts for.
 
     Returns:
-        Those words, or None when there are none or more than MAX_WORDS (a sentence, not a role).
+        Those words, or None when there are none, more than MAX_WORDS, or a word no job title
+        has (a sentence, not a role).
     """
     kept = list(text)
     for entity in entities:
@@ -42,4 +53,6 @@ def leftover_keyword(text: str, entities: list[dict[str, Any]]) -> str | None:
             kept[start:end] = " " * (end - start)
     remainder = _SALARY.sub(" ", "".join(kept))
     words = [w for w in re.findall(r"[a-z][a-z'&-]*", remainder.lower()) if w not in _SEARCH_WORDS]
-    return " ".join(words) if 0 < len(words) <= MAX_WORDS else None
+    if not 0 < len(words) <= MAX_WORDS or _NOT_A_ROLE.intersection(words):
+        return None
+    return " ".join(words)

@@ -142,6 +142,11 @@ async def test_an_unclear_answer_is_asked_again_with_the_choices_and_a_question_
     assert said == ["utter_alert_frequency_unclear"]
     assert slots["alert_frequency"] is None and slots["requested_slot"] == "alert_frequency"
 
+    # A frequency alerts do not offer is named as such, and asked again.
+    slots, said = await validate(tracker("weekly please", alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert said == ["utter_alert_frequency_not_offered"]
+    assert slots["alert_frequency"] is None and slots["requested_slot"] == "alert_frequency"
+
     # An FAQ mid-form sets nothing: Rasa's form rejects, the FAQ rule answers, the form asks again.
     slots, said = await validate(tracker("should I send a thank you email", "faq", alert_criteria=CRITERIA,
                                          requested_slot="alert_frequency"))

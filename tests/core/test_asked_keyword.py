@@ -12,6 +12,9 @@ from recruitbot.vacancies.asked_keyword import leftover_keyword
         ("jobs in Leeds paying over 30k", [(8, 13)], None),
         ("jobs?", [], None),
         ("i am after something as a dog walker during the summer holidays", [], None),  # too many words
+        ("should i stop looking for jobs now?", [], None),  # a question misread as a search
+        ("still nothing in my area?", [], None),
+        ("any store manager jobs now", [], "store manager"),
     ],
 )
 def test_leftover_keyword(text, entities, keyword):
