@@ -233,7 +233,7 @@ def install_fast_model_load() -> None:
 
 
 def main() -> None:
-    """Run Rasa's command line (``run``, ``shell``, ...) with the bound, the fast model loading and the heap freeze installed."""
+    """Rasa's command line (``run``, ``shell``, ...) with the bound, the fast model load and the heap freeze."""
     install_action_bound(load_settings().action_timeout_seconds)
     install_fast_model_load()
     install_heap_freeze()
