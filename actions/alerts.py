@@ -320,6 +320,13 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         tagged = _entity_values(tracker, "email")
         if tagged:
             return {"alert_email": tagged[-1]}
+        if self._answers(tracker, "alert_email") and "@" not in _text(tracker) and (
+                parse_delivery(_text(tracker)) == CHAT):
+            if requester_of(tracker).is_chat_user:  # Telegram, Slack: a change of mind, to this chat
+                return {"alert_delivery": CHAT}
+            # A channel that cannot message later (the website): say why it has to be email.
+            dispatcher.utter_message(response="utter_alert_email_only")
+            return {"alert_email": None}
         if self._answers(tracker, "alert_email") or (self._asked(tracker, "alert_email") and "@" in _text(tracker)):
             return {"alert_email": _text(tracker).strip()}
         return {}
@@ -328,7 +335,9 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A deliverable-looking address, normalised; otherwise the reason, and the question again."""
-        checked = email_address(str(value or ""))
+        if value is None:  # the extraction has already said why ("send them here")
+            return {"alert_email": None}
+        checked = email_address(str(value))
         if isinstance(checked, EmailProblem):
             dispatcher.utter_message(response="utter_invalid_email", reason=checked.reason)
             return {"alert_email": None}

@@ -67,8 +67,11 @@ async def evaluate(model: Path, data: Path = HELDOUT) -> Report:
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.utils.log_utils import configure_structlog
 
+    from recruitbot.rasa_server import fast_model_load
+
     configure_structlog(logging.WARNING)  # otherwise every parse is logged at DEBUG
-    agent = Agent.load(str(model))
+    with fast_model_load():  # as the Rasa server loads it (the same parses: tests/test_fast_model_load.py)
+        agent = Agent.load(str(model))
     report = Report()
     for example in load_data(str(data)).intent_examples:
         text = example.get("text")

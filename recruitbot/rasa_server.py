@@ -68,9 +68,11 @@ hundred messages. Frozen, they are never walked, and never freed (the model live
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import rasa.core.actions.action
@@ -230,6 +232,19 @@ def install_fast_model_load() -> None:
     from rasa.utils.tensorflow.models import RasaModel
 
     RasaModel.load = classmethod(load_without_training_trace)
+
+
+@contextlib.contextmanager
+def fast_model_load() -> Iterator[None]:
+    """:func:`install_fast_model_load` for the models loaded inside the block only (``recruitbot.evaluate``)."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    rasas_own = RasaModel.__dict__["load"]
+    install_fast_model_load()
+    try:
+        yield
+    finally:
+        RasaModel.load = rasas_own
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """The Rasa server's model loading without a traced training step parses every message as Rasa's own does.
 
 ``recruitbot.rasa_server.load_without_training_trace`` replaces ``RasaModel.load`` in the server
-(see its module docstring). Here the trained model is loaded both ways in this process and the
-held-out messages, plus the benchmark's conversations, are parsed by each: the parses must be
-equal in every field and every confidence.
+and in ``recruitbot.evaluate`` (see its module docstring). Here the trained model is loaded both
+ways in this process, and the held-out messages and the benchmark's conversations are parsed by
+each: the parses must be equal in every field and every confidence.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rasa.utils.tensorflow.models import RasaModel
 
 from bench.ours import SCRIPTS
 from recruitbot.evaluate import HELDOUT
-from recruitbot.rasa_server import load_without_training_trace
+from recruitbot.rasa_server import fast_model_load, load_without_training_trace
 
 pytestmark = pytest.mark.model
 
@@ -54,8 +54,11 @@ def test_messages_parse_exactly_as_with_rasas_own_loading(trained_model: Path, m
         return fit(model, *args, **kwargs)
 
     monkeypatch.setattr(RasaModel, "fit", spied_fit)
-    monkeypatch.setattr(RasaModel, "load", classmethod(load_without_training_trace))
-    without_trace = _parses(trained_model, messages)
+    rasas_own = RasaModel.__dict__["load"]
+    with fast_model_load():
+        assert RasaModel.load.__func__ is load_without_training_trace
+        without_trace = _parses(trained_model, messages)
+    assert RasaModel.__dict__["load"] is rasas_own
 
     assert steps_run_eagerly == [True, True]  # DIET and the FAQ ResponseSelector
     pairs = zip(messages, without_trace, with_rasas_loading, strict=True)

@@ -163,6 +163,12 @@ async def test_a_bad_email_is_refused_with_the_reason_and_asked_again():
     assert said == ["utter_invalid_email"] and slots["alert_email"] is None
     assert slots["requested_slot"] == "alert_email"
 
+    # Where alerts can only go by email, "send them here" is told why, and asked again.
+    slots, said = await validate(tracker("just send them here", alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == ["utter_alert_email_only"] and slots["alert_email"] is None
+    assert slots["requested_slot"] == "alert_email"
+
     slots, said = await validate(tracker("Jo.Bloggs@Example.co.uk", alert_criteria=CRITERIA, alert_frequency="daily",
                                          requested_slot="alert_email"))
     assert said == [] and slots["alert_email"] == "jo.bloggs@example.co.uk"
@@ -186,6 +192,12 @@ async def test_on_telegram_it_asks_where_to_and_here_needs_no_email():
                                       alert_criteria=CRITERIA, alert_frequency="daily",
                                       requested_slot="alert_delivery"))
     assert slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
+
+    # Email chosen, then "send them here" at the address question: this chat after all.
+    slots, said = await validate(tracker("actually just send them here", channel="telegram", sender=TELEGRAM_USER,
+                                         alert_criteria=CRITERIA, alert_frequency="daily", alert_delivery="email",
+                                         requested_slot="alert_email"))
+    assert said == [] and slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
 
 
 @pytest.mark.parametrize(("text", "intent"), [("thanks", "thank"), ("ok bye", "goodbye")])
