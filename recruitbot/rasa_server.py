@@ -226,7 +226,8 @@ def load_without_training_trace(
     """``RasaModel.load``, with its one training step (which only creates the variables) run eagerly.
 
     Everything else is Rasa's: the same step on the same example, the same weights file, and the
-    prediction that traces the inference graph ahead of the first message.
+    prediction that traces the inference graph ahead of the first message. One addition: unless the
+    model is loaded to be trained further, a fresh optimizer replaces the one holding the step's state.
     """
     import tensorflow as tf
     from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
