@@ -235,17 +235,18 @@ def load_without_training_trace(
 
     model = cls(*args, **kwargs)
     config = kwargs.get("config", {})
-    optimizer = tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
-    model.compile(optimizer=optimizer, run_eagerly=True)
+
+    def adam() -> tf.keras.optimizers.Optimizer:
+        return tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
+
+    model.compile(optimizer=adam(), run_eagerly=True)
     model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
-    model.compile(optimizer=optimizer, run_eagerly=config.get(RUN_EAGERLY))
     model.load_weights(model_file_name)
-    if not finetune_mode:
-        # Only training reads the optimizer's state (two arrays per weight, about 90 MB here): a fresh one.
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
-                      run_eagerly=config.get(RUN_EAGERLY))
-        if predict_data_example:
-            model.run_inference(predict_data_example)
+    # Only training reads the optimizer's state (two arrays per weight, about 90 MB here): unless the
+    # model is to be trained further, a fresh optimizer; and Keras runs as Rasa configured it.
+    model.compile(optimizer=model.optimizer if finetune_mode else adam(), run_eagerly=config.get(RUN_EAGERLY))
+    if not finetune_mode and predict_data_example:
+        model.run_inference(predict_data_example)
     return model
 
 

@@ -53,7 +53,7 @@ def test_data_validates_with_only_the_known_false_alarms():
 @pytest.mark.model
 def test_conversation_stories_pass(trained_model, tmp_path):
     # Rasa's `rasa test`, through the server's launcher so that the model loads as the server loads it
-    # (in a fifth of the time; the parses are identical: tests/test_fast_model_load.py).
+    # (in a quarter of the time; the parses are identical: tests/test_fast_model_load.py).
     result = _rasa(
         "test", "core", "--model", str(trained_model), "--stories", "tests/test_stories.yml",
         "--e2e", "--fail-on-prediction-errors", "--out", str(tmp_path), launcher="recruitbot.rasa_server",
