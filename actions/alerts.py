@@ -75,6 +75,14 @@ _INSTANT = re.compile(
 _NOT_OFFERED_FREQUENCY = re.compile(r"\b(weekly|week|weeks|fortnight\w*|monthly|month|months)\b", re.I)
 _BY_EMAIL = re.compile(r"\b(e-?mail|inbox|mail)\b|@", re.I)
 _IN_CHAT = re.compile(r"\b(here|chat|telegram|slack|this app|message me|dm|direct message|in this)\b", re.I)
+# "(just) send them here", "message me on telegram instead", "here please": at the address question this
+# is a change of mind whatever intent the NLU reads into it ("send them" also reads as "start sending my
+# alerts again", "actually ... instead" as a question).
+_SEND_HERE = re.compile(
+    r"\b(send|message|ping|post|put|drop)\b.{0,30}\b(here|this chat|the chat|in chat|on telegram|on slack)\b|"
+    r"^\W*(just\s+|actually\s+)*(here|in (this|the) chat|on here)\b", re.I)
+# Intents that still end or leave the sign-up when the message also says "here".
+_LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 
 
 def requester_of(tracker: Tracker) -> Requester:
@@ -251,6 +259,15 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         return (self._asked(tracker, slot) and _intent(tracker) not in INTERRUPTIONS
                 and not (self._changes_criteria(tracker)))
 
+    def _chooses_chat_instead(self, tracker: Tracker) -> bool:
+        """At the address question: "send them here" (read as an answer, or said plainly whatever the intent)."""
+        text = _text(tracker)
+        if not self._asked(tracker, "alert_email") or "@" in text or parse_delivery(text) != CHAT:
+            return False
+        return self._answers(tracker, "alert_email") or (
+            bool(_SEND_HERE.search(text)) and _intent(tracker) not in _LEAVES_SIGN_UP
+            and not self._changes_criteria(tracker))
+
     @staticmethod
     def _changes_criteria(tracker: Tracker) -> bool:
         return bool(_named_criteria(tracker)) and tracker.get_slot("requested_slot") != "alert_criteria"
@@ -320,8 +337,7 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         tagged = _entity_values(tracker, "email")
         if tagged:
             return {"alert_email": tagged[-1]}
-        if self._answers(tracker, "alert_email") and "@" not in _text(tracker) and (
-                parse_delivery(_text(tracker)) == CHAT):
+        if self._chooses_chat_instead(tracker):
             if requester_of(tracker).is_chat_user:  # Telegram, Slack: a change of mind, to this chat
                 return {"alert_delivery": CHAT}
             # A channel that cannot message later (the website): say why it has to be email.
@@ -336,6 +352,9 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
     ) -> dict[str, Any]:
         """A deliverable-looking address, normalised; otherwise the reason, and the question again."""
         if value is None:  # the extraction has already said why ("send them here")
+            return {"alert_email": None}
+        if "@" not in str(value):  # "yes", "my gmail one": not an attempt at an address
+            dispatcher.utter_message(response="utter_alert_email_needs_address")
             return {"alert_email": None}
         checked = email_address(str(value))
         if isinstance(checked, EmailProblem):

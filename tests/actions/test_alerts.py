@@ -200,6 +200,42 @@ async def test_on_telegram_it_asks_where_to_and_here_needs_no_email():
     assert said == [] and slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("just send them here", "resume_alerts"), ("actually send them here instead", "faq"),
+    ("can you just send them in this chat", "nlu_fallback"), ("here please", "affirm"),
+])
+async def test_send_them_here_at_the_address_question_is_a_change_of_mind_whatever_the_intent(text: str, intent: str):
+    # The NLU reads "send them" as "start sending my alerts again", "actually ... instead" as a question.
+    email_asked = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_delivery": "email",
+                   "requested_slot": "alert_email"}
+    slots, said = await validate(tracker(text, intent, channel="telegram", sender=TELEGRAM_USER, **email_asked))
+    assert said == [] and slots["alert_delivery"] == "chat" and slots["requested_slot"] == "alert_consent"
+
+    # On the website it is told why alerts go by email there, and asked again.
+    slots, said = await validate(tracker(text, intent, **email_asked))
+    assert said == ["utter_alert_email_only"] and slots["alert_email"] is None
+    assert slots["requested_slot"] == "alert_email"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("is this chat private?", "faq"), ("can i chat to a real person", "human_handoff"),
+    ("no, don't send them here", "deny"), ("stop them, i don't want them here", "unsubscribe_alerts"),
+])
+async def test_a_question_or_a_cancel_that_mentions_the_chat_still_leaves_the_address_question(text: str, intent: str):
+    slots, said = await validate(tracker(text, intent, channel="telegram", sender=TELEGRAM_USER,
+                                         alert_criteria=CRITERIA, alert_frequency="daily", alert_delivery="email",
+                                         requested_slot="alert_email"))
+    assert said == [] and "alert_delivery" not in slots and "alert_email" not in slots
+
+
+@pytest.mark.parametrize(("text", "intent"), [("yes", "affirm"), ("ok sure", "affirm"), ("my gmail one", "inform")])
+async def test_an_answer_without_an_address_is_asked_for_the_address_itself(text: str, intent: str):
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == ["utter_alert_email_needs_address"] and slots["alert_email"] is None
+    assert slots["requested_slot"] == "alert_email"
+
+
 @pytest.mark.parametrize(("text", "intent"), [("thanks", "thank"), ("ok bye", "goodbye")])
 @pytest.mark.parametrize("asked", ["alert_frequency", "alert_email", "alert_consent"])
 async def test_a_thank_you_or_a_goodbye_mid_form_is_left_to_the_rules(text: str, intent: str, asked: str):
