@@ -104,3 +104,18 @@ async def test_send_them_here_sign_up_delivery_list_and_delete(channel: str, cha
     stopped = await step(client, says("stopped 1 job alert"), button="Delete alert 1", shown=listing)
     assert stopped.texts
     await step(client, says("don't have any job alerts"), text="what alerts do I have?")
+
+
+@pytest.mark.parametrize("channel", ["telegram", "slack"])
+async def test_by_email_then_just_send_them_here_is_a_change_of_mind(channel: str, channel_stack: Stack,
+                                                                     fake_slack: FakeSlack,
+                                                                     fake_telegram: FakeTelegram) -> None:
+    # The model reads "just send them here" as "resume my alerts": the sign-up must not step aside for it.
+    client: TelegramClient | SlackClient = (TelegramClient(channel_stack, fake_telegram) if channel == "telegram"
+                                            else SlackClient(channel_stack, fake_slack))
+    asked = await step(client, says("How often"), text="job alerts for payroll jobs in Bradford please")
+    where = await step(client, says("Where should I send them"), button="Once a day", shown=asked)
+    await step(client, says("Which email address"), button="By email", shown=where)
+    consent = await step(client, says("Do you agree?"), text="actually just send them here")
+    assert any(f"here on {channel.capitalize()}" in text and "payroll" in text for text in consent.texts)
+    assert not any("don't have any job alerts" in text for text in consent.texts)
