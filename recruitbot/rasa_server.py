@@ -55,10 +55,13 @@ Rasa trains it for one step on one example (``rasa/utils/tensorflow/models.py``,
 ``fit`` first traces Keras' training function into a graph: gradients through the transformer,
 the CRF and the optimizer, all for one step whose results ``load_weights`` overwrites at once.
 That trace was about 55 of the 74 s the model took to load here, and its graph stayed in memory
-(about 320 MB). :func:`load_without_training_trace` runs that one step eagerly instead, so the
-same variables (optimizer slots included) exist, then does what Rasa does. Unless the model is
-loaded to be trained further, the optimizer is then replaced by a fresh one: its state is two arrays
-per weight that only training reads. The parsed messages are identical
+(about 320 MB). :func:`load_without_training_trace` takes no training step at all when the model is
+loaded for prediction: one eager prediction creates every variable a prediction uses, the weights
+file is read into them (an error if any of them is missing from it; the optimizer's state is left
+in the file), and the inference graph is traced as Rasa traces it. Running the training step, even
+eagerly, left about 190 MB more in the process on a CPU where TensorFlow turns its oneDNN operations
+on (AVX-512): ``malloc_trim`` got none of it back there, while it did with ``TF_ENABLE_ONEDNN_OPTS=0``. A model loaded to be trained further takes Rasa's step, run eagerly, and keeps
+its optimizer. The parsed messages are identical
 (``tests/test_fast_model_load.py`` compares them with Rasa's own loading).
 
 And once the model has loaded, :func:`install_heap_freeze` moves every object then alive into Python's
@@ -223,11 +226,14 @@ def load_without_training_trace(
     *args: Any,
     **kwargs: Any,
 ) -> RasaModel:
-    """``RasaModel.load``, with its one training step (which only creates the variables) run eagerly.
+    """``RasaModel.load`` for prediction without its training step; with it, run eagerly, to train further.
 
-    Everything else is Rasa's: the same step on the same example, the same weights file, and the
-    prediction that traces the inference graph ahead of the first message. One addition: unless the
-    model is loaded to be trained further, a fresh optimizer replaces the one holding the step's state.
+    Rasa compiles the model and trains it for one step on one example only to create its variables,
+    then reads the trained weights into them. For prediction, one eager prediction creates every
+    variable a prediction uses; the weights file is then read into them, and it is an error if any of
+    them is not in the file (what is left over is the optimizer's state and training-only layers). The
+    prediction that traces the inference graph ahead of the first message is Rasa's. To be trained
+    further (``finetune_mode``) a model takes Rasa's training step, run eagerly, and keeps its optimizer.
     """
     import tensorflow as tf
     from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
@@ -235,16 +241,16 @@ def load_without_training_trace(
 
     model = cls(*args, **kwargs)
     config = kwargs.get("config", {})
-
-    def adam() -> tf.keras.optimizers.Optimizer:
-        return tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
-
-    model.compile(optimizer=adam(), run_eagerly=True)
-    model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
-    model.load_weights(model_file_name)
-    # Only training reads the optimizer's state (two arrays per weight, about 90 MB here): unless the
-    # model is to be trained further, a fresh optimizer; and Keras runs as Rasa configured it.
-    model.compile(optimizer=model.optimizer if finetune_mode else adam(), run_eagerly=config.get(RUN_EAGERLY))
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=True)
+    if finetune_mode or predict_data_example is None:
+        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+        model.load_weights(model_file_name)
+    else:
+        model.run_inference(predict_data_example)  # eagerly: creates the variables, nothing is traced
+        restored = model.load_weights(model_file_name)
+        restored.assert_existing_objects_matched().expect_partial()
+        model.prepared_for_prediction = False  # label embeddings made before the weights were read
+    model.compile(optimizer=model.optimizer, run_eagerly=config.get(RUN_EAGERLY))
     if not finetune_mode and predict_data_example:
         model.run_inference(predict_data_example)
     return model

@@ -1,4 +1,4 @@
-"""The Rasa server's model loading without a traced training step parses every message as Rasa's own does.
+"""The Rasa server's model loading without a training step parses every message as Rasa's own does.
 
 ``recruitbot.rasa_server.load_without_training_trace`` replaces ``RasaModel.load`` in the server
 and in ``recruitbot.evaluate`` (see its module docstring). Here the trained model is loaded both
@@ -43,24 +43,24 @@ def _parses(model: Path, messages: list[str]) -> list[str]:
 def test_messages_parse_exactly_as_with_rasas_own_loading(trained_model: Path, monkeypatch) -> None:
     messages = _messages()
     assert len(messages) > 250
-    with_rasas_loading = _parses(trained_model, messages)
-
-    # How each model's one training step ran: eagerly (True) or through a traced graph (False).
-    steps_run_eagerly: list[bool] = []
+    # Every training step taken while loading, by whose loading: eagerly (True) or traced (False).
+    steps: dict[str, list[bool]] = {"rasa": [], "ours": []}
     fit = RasaModel.fit
 
     def spied_fit(model: RasaModel, *args: Any, **kwargs: Any) -> Any:
-        steps_run_eagerly.append(model.run_eagerly)
+        ours = RasaModel.load.__func__ is load_without_training_trace
+        steps["ours" if ours else "rasa"].append(model.run_eagerly)
         return fit(model, *args, **kwargs)
 
     monkeypatch.setattr(RasaModel, "fit", spied_fit)
+    with_rasas_loading = _parses(trained_model, messages)
     rasas_own = RasaModel.__dict__["load"]
     with fast_model_load():
         assert RasaModel.load.__func__ is load_without_training_trace
-        without_trace = _parses(trained_model, messages)
+        without_training_step = _parses(trained_model, messages)
     assert RasaModel.__dict__["load"] is rasas_own
 
-    assert steps_run_eagerly == [True, True]  # DIET and the FAQ ResponseSelector
-    pairs = zip(messages, without_trace, with_rasas_loading, strict=True)
+    assert steps == {"rasa": [False, False], "ours": []}  # DIET and the FAQ ResponseSelector; for prediction, none
+    pairs = zip(messages, without_training_step, with_rasas_loading, strict=True)
     differing = [(text, ours, theirs) for text, ours, theirs in pairs if ours != theirs]
     assert not differing, differing[:3]
