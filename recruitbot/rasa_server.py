@@ -60,9 +60,9 @@ loaded for prediction: one eager prediction creates every variable a prediction 
 file is read into them (an error if any of them is missing from it; the optimizer's state is left
 in the file), and the inference graph is traced as Rasa traces it. Running the training step, even
 eagerly, left about 190 MB more in the process on a CPU where TensorFlow turns its oneDNN operations
-on (AVX-512): ``malloc_trim`` got none of it back there, while it did with ``TF_ENABLE_ONEDNN_OPTS=0``. A model loaded to be trained further takes Rasa's step, run eagerly, and keeps
-its optimizer. The parsed messages are identical
-(``tests/test_fast_model_load.py`` compares them with Rasa's own loading).
+on (AVX-512): ``malloc_trim`` got none of it back there, while it did with ``TF_ENABLE_ONEDNN_OPTS=0``.
+A model loaded to be trained further takes Rasa's step, run eagerly, and keeps its optimizer. The
+parsed messages are identical (``tests/test_fast_model_load.py`` compares them with Rasa's own loading).
 
 And once the model has loaded, :func:`install_heap_freeze` moves every object then alive into Python's
 permanent generation (``gc.freeze``). The loaded model is a great many long-lived objects, and each
