@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    configs = args.configs or [PROJECT_ROOT / "config.yml", *sorted(VARIANTS.glob("*.yml"))]
+    configs = [config.resolve() for config in args.configs] or [
+        PROJECT_ROOT / "config.yml", *sorted(VARIANTS.glob("*.yml"))]
     nlp.ensure_built()
     rows = ["| config | NLU train (s) | held-out accuracy | lowest held-out label | held-out entities | dev accuracy |",
             "| --- | ---: | ---: | --- | ---: | ---: |"]
