@@ -81,6 +81,11 @@ _IN_CHAT = re.compile(r"\b(here|chat|telegram|slack|this app|message me|dm|direc
 _SEND_HERE = re.compile(
     r"\b(send|message|ping|post|put|drop)\b.{0,30}\b(here|this chat|the chat|in chat|on telegram|on slack)\b|"
     r"^\W*(just\s+|actually\s+)*(here|in (this|the) chat|on here)\b", re.I)
+# "By email", "email please", "to my email": at the address question an answer with no address in it,
+# whatever intent the NLU reads into it ("by email" reads as "unsubscribe", "my email" as "list my alerts").
+_EMAIL_WITHOUT_ADDRESS = re.compile(
+    r"^\W*((by|via|through|over|to|on|in)\s+)?((an?|my|the)\s+)?(e-?mail|inbox)"
+    r"(\s+(please|pls|plz|is fine|is good|is ok|is okay|works|thanks|thank you|ta|address|one|then))*\W*$", re.I)
 # Intents that still end or leave the sign-up when the message also says "here".
 _LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 
@@ -342,6 +347,9 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
                 return {"alert_delivery": CHAT}
             # A channel that cannot message later (the website): say why it has to be email.
             dispatcher.utter_message(response="utter_alert_email_only")
+            return {"alert_email": None}
+        if self._asked(tracker, "alert_email") and _EMAIL_WITHOUT_ADDRESS.match(_text(tracker)):
+            dispatcher.utter_message(response="utter_alert_email_needs_address")
             return {"alert_email": None}
         if self._answers(tracker, "alert_email") or (self._asked(tracker, "alert_email") and "@" in _text(tracker)):
             return {"alert_email": _text(tracker).strip()}

@@ -236,6 +236,28 @@ async def test_an_answer_without_an_address_is_asked_for_the_address_itself(text
     assert slots["requested_slot"] == "alert_email"
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("By email", "unsubscribe_alerts"), ("email is fine", "unsubscribe_alerts"), ("to my email", "list_alerts"),
+    ("via email thanks", "thank"), ("an email please", "inform"),
+])
+async def test_by_email_at_the_address_question_is_asked_for_the_address_whatever_the_intent(text: str, intent: str):
+    # The NLU reads "by email" as "unsubscribe", "my email" as "list my alerts": on the website, where the
+    # delivery question is skipped, a candidate may still answer it.
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == ["utter_alert_email_needs_address"] and slots["alert_email"] is None
+    assert slots["requested_slot"] == "alert_email"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("unsubscribe my email", "unsubscribe_alerts"), ("what will you do with my email?", "faq"),
+])
+async def test_more_than_by_email_at_the_address_question_is_not_taken_as_an_answer(text: str, intent: str):
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, alert_frequency="daily",
+                                         requested_slot="alert_email"))
+    assert said == [] and "alert_email" not in slots
+
+
 @pytest.mark.parametrize(("text", "intent"), [("thanks", "thank"), ("ok bye", "goodbye")])
 @pytest.mark.parametrize("asked", ["alert_frequency", "alert_email", "alert_consent"])
 async def test_a_thank_you_or_a_goodbye_mid_form_is_left_to_the_rules(text: str, intent: str, asked: str):
