@@ -228,21 +228,14 @@ async def test_a_question_or_a_cancel_that_mentions_the_chat_still_leaves_the_ad
     assert said == [] and "alert_delivery" not in slots and "alert_email" not in slots
 
 
-@pytest.mark.parametrize(("text", "intent"), [("yes", "affirm"), ("ok sure", "affirm"), ("my gmail one", "inform")])
-async def test_an_answer_without_an_address_is_asked_for_the_address_itself(text: str, intent: str):
-    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, alert_frequency="daily",
-                                         requested_slot="alert_email"))
-    assert said == ["utter_alert_email_needs_address"] and slots["alert_email"] is None
-    assert slots["requested_slot"] == "alert_email"
-
-
 @pytest.mark.parametrize(("text", "intent"), [
+    ("yes", "affirm"), ("ok sure", "affirm"), ("my gmail one", "inform"),
+    # The NLU reads "by email" as "unsubscribe", "my email" as "list my alerts": on the website, where the
+    # delivery question is skipped, a candidate may still answer it.
     ("By email", "unsubscribe_alerts"), ("email is fine", "unsubscribe_alerts"), ("to my email", "list_alerts"),
     ("via email thanks", "thank"), ("an email please", "inform"),
 ])
-async def test_by_email_at_the_address_question_is_asked_for_the_address_whatever_the_intent(text: str, intent: str):
-    # The NLU reads "by email" as "unsubscribe", "my email" as "list my alerts": on the website, where the
-    # delivery question is skipped, a candidate may still answer it.
+async def test_an_answer_without_an_address_is_asked_for_the_address_itself(text: str, intent: str):
     slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, alert_frequency="daily",
                                          requested_slot="alert_email"))
     assert said == ["utter_alert_email_needs_address"] and slots["alert_email"] is None
