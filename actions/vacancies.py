@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.responses import response_text
+from recruitbot.contact import parse_uk_phone
 from recruitbot.nlp import strip_preposition
 from recruitbot.vacancies.asked_keyword import leftover_keyword
 from recruitbot.vacancies.asked_salary import asked_min_salary
@@ -30,6 +31,20 @@ PAGE_SIZE = 3
 # Intents whose criteria, when they name any, replace the last search's ("alert me to legal jobs").
 _ASKING = ("search_vacancies", "subscribe_alerts")
 _REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try)\b", re.I)
+# A bare answer that gives a name or an address ("ok fine, my name is Priya", "priya@example.com").
+_GIVES_DETAILS = re.compile(r"\b(my name is|my name's|i'm called|i am called|call me)\b|@", re.I)
+_CRITERIA_ENTITIES = frozenset({"keyword", "location", "job_type", "min_salary"})
+
+
+def gives_details_only(latest: dict[str, Any]) -> bool:
+    """True for a bare answer (``inform``) with a name, an address or a UK phone number and nothing to search for."""
+    text = latest.get("text") or ""
+    if (latest.get("intent") or {}).get("name") != "inform" or any(
+        entity.get("entity") in _CRITERIA_ENTITIES for entity in latest.get("entities") or []
+    ):
+        return False
+    # A phone number first: "07700 900123" would otherwise read as a salary of £7,700.
+    return parse_uk_phone(text) is not None or (bool(_GIVES_DETAILS.search(text)) and not asked_min_salary(text))
 
 
 def _typed_keyword(latest: dict[str, Any]) -> str | None:
@@ -137,7 +152,14 @@ class ActionSearchVacancies(_CatalogueAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Ask for criteria when the search would be too broad; otherwise show the first page."""
+        """Ask for criteria when the search would be too broad; otherwise show the first page.
+
+        A name or contact details given out of the blue are not a search: the person is asked what they
+        would like (most likely a consultant), not for criteria, nor shown the last search again.
+        """
+        if gives_details_only(tracker.latest_message):
+            dispatcher.utter_message(response="utter_details_what_for")
+            return []
         criteria = criteria_from(tracker)
         if is_too_broad(criteria):
             dispatcher.utter_message(response="utter_ask_vacancy_criteria")

@@ -105,6 +105,35 @@ async def test_too_broad_asks_for_criteria(catalogue):
     assert events == [SlotSet("vacancy_search", None)]
 
 
+def inform_tracker(text: str, entities: list[dict] | None = None, **slots) -> object:
+    message = {"text": text, "intent": {"name": "inform"}, "entities": entities or []}
+    return make_tracker(slots=slots, latest_message=message)
+
+
+@pytest.mark.parametrize(("text", "entities"), [
+    ("ok fine, my name is Priya", []),
+    ("priya@example.com", [{"entity": "email", "value": "priya@example.com", "start": 0, "end": 17}]),
+    ("07700 900123", []),
+])
+async def test_a_name_or_contact_details_out_of_the_blue_are_asked_what_for_not_searched(catalogue, text, entities):
+    # Even after a search: the details are not a refinement of it.
+    dispatcher = CollectingDispatcher()
+    tracker = inform_tracker(text, entities, keyword="admin", location="Leeds", job_type="temp")
+    assert await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain()) == []
+    assert responses(dispatcher) == ["utter_details_what_for"]
+
+
+@pytest.mark.parametrize(("text", "entities"), [
+    ("Leeds", tagged("Leeds", location="Leeds")), ("call me about admin jobs", tagged("call me about admin jobs",
+                                                                                     keyword="admin")),
+    ("my name's Sam, anything over 30k", []),
+])
+async def test_a_bare_answer_with_something_to_search_for_is_still_a_search(catalogue, text, entities):
+    dispatcher = CollectingDispatcher()
+    await ActionSearchVacancies(catalogue).run(dispatcher, inform_tracker(text, entities, job_type="temp"), domain())
+    assert responses(dispatcher)[0] != "utter_details_what_for"
+
+
 async def test_no_exact_match_widens_says_how_and_offers_an_alert(catalogue):
     criteria = SearchCriteria("payroll", "Kendal", "temp")
     expected = catalogue.search(criteria, limit=3)
