@@ -31,8 +31,11 @@ PAGE_SIZE = 3
 # Intents whose criteria, when they name any, replace the last search's ("alert me to legal jobs").
 _ASKING = ("search_vacancies", "subscribe_alerts")
 _REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try)\b", re.I)
-# A bare answer that gives a name or an address ("ok fine, my name is Priya", "priya@example.com").
-_GIVES_DETAILS = re.compile(r"\b(my name is|my name's|i'm called|i am called|call me)\b|@", re.I)
+# A bare answer that gives a name, an address or a number ("ok fine, my name is Priya", "priya@example.com").
+_GIVES_DETAILS = re.compile(
+    r"\b(my name is|my name's|i'm called|i am called|call me|my (mobile|phone|number|email)\b)|@", re.I)
+# A UK phone number inside a sentence ("my number is 07700 900123", "+44 7700 900123").
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(\+44\s?(\(0\)\s?)?|0)\d([\s-]?\d){8,9}(?!\d)")
 _CRITERIA_ENTITIES = frozenset({"keyword", "location", "job_type", "min_salary"})
 
 
@@ -44,7 +47,9 @@ def gives_details_only(latest: dict[str, Any]) -> bool:
     ):
         return False
     # A phone number first: "07700 900123" would otherwise read as a salary of £7,700.
-    return parse_uk_phone(text) is not None or (bool(_GIVES_DETAILS.search(text)) and not asked_min_salary(text))
+    if parse_uk_phone(text) is not None or any(parse_uk_phone(m.group(0)) for m in _PHONE_IN_TEXT.finditer(text)):
+        return True
+    return bool(_GIVES_DETAILS.search(text)) and not asked_min_salary(text)
 
 
 def _typed_keyword(latest: dict[str, Any]) -> str | None:

@@ -113,7 +113,7 @@ def inform_tracker(text: str, entities: list[dict] | None = None, **slots) -> ob
 @pytest.mark.parametrize(("text", "entities"), [
     ("ok fine, my name is Priya", []),
     ("priya@example.com", [{"entity": "email", "value": "priya@example.com", "start": 0, "end": 17}]),
-    ("07700 900123", []),
+    ("07700 900123", []), ("my number is 07700 900123", []), ("my mobile's +44 (0)7700 900123 ta", []),
 ])
 async def test_a_name_or_contact_details_out_of_the_blue_are_asked_what_for_not_searched(catalogue, text, entities):
     # Even after a search: the details are not a refinement of it.
