@@ -103,10 +103,8 @@ class FaqKeysToResponseSelector(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Keep the responses of every retrieval key (``utter_faq/<key>``) for the output."""
-        keys = {example.get(INTENT_RESPONSE_KEY) for example in training_data.intent_examples}
-        keys = {key for key in keys if is_key(key)} | {
-            example.get(INTENT) for example in training_data.intent_examples if is_key(example.get(INTENT))
-        }
+        # FaqKeysAsIntents keeps each example's intent_response_key beside the intent it sets.
+        keys = {key for example in training_data.intent_examples if is_key(key := example.get(INTENT_RESPONSE_KEY))}
         responses = {f"utter_{key}": training_data.responses.get(f"utter_{key}", []) for key in sorted(keys)}
         for name, texts in responses.items():
             if not texts:
