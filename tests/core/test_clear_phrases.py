@@ -1,0 +1,132 @@
+"""A change of mind read as ``deny``, good news told read as the before-offer FAQ (recruitbot/nlu/clear_phrases.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from recruitbot.evaluate import DEV, HELDOUT, predicted_label
+from recruitbot.nlu.clear_phrases import ChangeOfMind, OfferNews, is_change_of_mind, tells_offer_news
+from recruitbot.settings import PROJECT_ROOT
+
+
+@pytest.mark.parametrize("text", [
+    "i changed my mind", "I've changed my mind.", "oh actually i changed my mind, sorry", "changed my mind",
+    "never mind", "Nevermind!", "nvm", "oh never mind, thanks", "forget it", "no, forget that",
+    "don't bother", "Don\u2019t bother then", "scrap that",
+])
+def test_a_message_that_is_only_a_change_of_mind(text: str) -> None:
+    assert is_change_of_mind(text)
+
+
+@pytest.mark.parametrize("text", [
+    "i changed my mind about the location, make it Leeds",  # a correction, not a cancellation
+    "can i change my mind later?", "never mind the salary, any admin jobs?", "forget about me",
+    "don't bother them, I'll wait", "no", "cancel my alerts", "my mind is blank",
+])
+def test_a_change_of_mind_with_more_to_it_is_left_to_the_model(text: str) -> None:
+    assert not is_change_of_mind(text)
+
+
+@pytest.mark.parametrize("text", [
+    "they rang to say i got the job, what now?", "I got the job!!", "i've just landed the role",
+    "I\u2019ve been offered the position", "they offered me the job today", "they're offering me the role",
+    "got an offer this morning", "i had a job offer from them", "the recruiter called, they want me!",
+])
+def test_good_news_told(text: str) -> None:
+    assert tells_offer_news(text)
+
+
+@pytest.mark.parametrize("text", [
+    "i didn't get the job", "i thought i got the job but they turned me down",
+    "they've gone with someone else, i got the job last time though", "does a second interview mean i got the job",
+    "do I keep job hunting until I've actually got an offer in my hand", "what if i got an offer from someone else",
+    "can you offer me a job", "have you got an offer for me", "they want me to do a presentation",
+    "i hope i got the job", "they offered me the job then withdrew it",
+])
+def test_news_that_is_bad_hoped_for_or_asked_about_is_not_good_news(text: str) -> None:
+    assert not tells_offer_news(text)
+
+
+def _component(cls: type[ChangeOfMind] | type[OfferNews], tmp_path: Any) -> Any:
+    return cls.create({}, LocalModelStorage(tmp_path), Resource("phrases"), ExecutionContext(GraphSchema({}), "t"))
+
+
+def _message(text: str, intent: str, confidence: float, key: str | None = None, **extra: Any) -> Message:
+    message = Message.build(text)
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
+                                   {"name": "deny", "confidence": 0.05}], add_to_output=True)
+    if key:
+        message.set("response_selector", {"all_retrieval_intents": ["faq"], "faq": {
+            "response": {"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 0.9,
+                         "responses": [{"text": "..."}]},
+            "ranking": []}}, add_to_output=True)
+    for name, value in extra.items():
+        message.set(name, value, add_to_output=True)
+    return message
+
+
+def test_a_change_of_mind_becomes_deny_first_in_the_ranking(tmp_path: Any) -> None:
+    message = _message("i changed my mind", "edit_alert", 0.88)
+    _component(ChangeOfMind, tmp_path).process([message])
+    assert message.get("intent") == {"name": "deny", "confidence": 1.0}
+    assert message.get("intent_ranking") == [{"name": "deny", "confidence": 1.0},
+                                             {"name": "edit_alert", "confidence": 0.88}]
+
+
+def test_other_messages_keep_their_intent(tmp_path: Any) -> None:
+    message = _message("i changed my mind about leeds", "edit_alert", 0.88)
+    _component(ChangeOfMind, tmp_path).process([message])
+    assert message.get("intent") == {"name": "edit_alert", "confidence": 0.88}
+
+
+@pytest.mark.parametrize(("text", "intent", "key"), [
+    ("they rang to say i got the job, what now?", "faq", "faq/not_selected"),
+    ("i got the job!!", "search_vacancies", None),
+    ("i've been offered the job", "nlu_fallback", "faq/follow_up"),
+    ("the recruiter called, they want me!", "human_handoff", None),
+])
+def test_good_news_misread_gets_the_before_offer_answer(tmp_path: Any, text: str, intent: str, key: str) -> None:
+    message = _message(text, intent, 0.9, key)
+    _component(OfferNews, tmp_path).process([message])
+    parse = message.as_dict_nlu()
+    assert parse["intent"] == {"name": "faq", "confidence": 1.0}
+    assert parse["intent_ranking"][0] == parse["intent"]
+    assert parse["response_selector"]["faq"]["response"]["utter_action"] == "utter_faq/before_offer"
+    assert predicted_label(parse) == "faq/before_offer"
+
+
+@pytest.mark.parametrize(("text", "intent", "key"), [
+    ("i got the job, should i send a thank you email?", "faq", "faq/thank_you_email"),
+    ("i got a job so stop my alerts", "unsubscribe_alerts", None),
+    ("i got an offer, can i talk to a consultant about the salary", "human_handoff", None),
+    ("i got the job, thanks so much", "thank", None),
+    ("i didn't get the job", "faq", "faq/not_selected"),
+])
+def test_readings_that_fit_the_good_news_are_kept(tmp_path: Any, text: str, intent: str, key: str) -> None:
+    message = _message(text, intent, 0.9, key)
+    before = message.as_dict_nlu()
+    _component(OfferNews, tmp_path).process([message])
+    assert message.as_dict_nlu() == before
+
+
+def test_every_example_the_phrases_match_already_has_the_label_they_give() -> None:
+    """In the training data, the dev set and the held-out set, the phrases never contradict a label."""
+    matched = 0
+    for data in (PROJECT_ROOT / "data" / "nlu", DEV, HELDOUT):
+        for example in load_data(str(data)).intent_examples:
+            text, label = example.get("text"), example.get("intent_response_key") or example.get("intent")
+            if is_change_of_mind(text):
+                matched += 1
+                assert label == "deny", text
+            if tells_offer_news(text):
+                matched += 1
+                assert label == "faq/before_offer", text
+    assert matched >= 5  # the check has examples to check
