@@ -62,7 +62,7 @@ _SEARCHES = frozenset({"search_vacancies", "more_vacancies", "similar_vacancies"
 INTERRUPTIONS = frozenset({
     "deny", "faq", "bot_challenge", "human_handoff", "search_vacancies", "more_vacancies", "similar_vacancies",
     "list_alerts", "unsubscribe_alerts", "pause_alerts", "resume_alerts", "edit_alert", "forget_me",
-    "goodbye", "thank",
+    "goodbye", "thank", "what_next",
 })
 _DAILY = re.compile(r"\b(daily|day|days|digest|once a day|once daily|summary|evening|morning)\b", re.I)
 # In the sign-up's first message only a plain choice counts ("email me daily about admin jobs").
@@ -71,6 +71,7 @@ _STATED_FREQUENCY = re.compile(
 _INSTANT = re.compile(
     r"\b(instant\w*|immediate\w*|straight away|right away|asap|as soon|soon as|when(ever)? (they|one|a job|new)|"
     r"each time|every time|as they|live|now)\b", re.I)
+_NOT_NOW = re.compile(r"\bnot\s+(?:right\s+|just\s+)?now\b", re.I)
 # Frequencies candidates ask for that alerts do not offer: the re-ask says so.
 _NOT_OFFERED_FREQUENCY = re.compile(r"\b(weekly|week|weeks|fortnight\w*|monthly|month|months)\b", re.I)
 _BY_EMAIL = re.compile(r"\b(e-?mail|inbox|mail)\b|@", re.I)
@@ -88,6 +89,9 @@ _EMAIL_WITHOUT_ADDRESS = re.compile(
     r"(\s+(please|pls|plz|is fine|is good|is ok|is okay|works|thanks|thank you|ta|address|one|then))*\W*$", re.I)
 # Intents that still end or leave the sign-up when the message also says "here".
 _LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
+# Never an answer to how often or where to, whatever words it holds ("now what?"). Only this intent: the
+# NLU reads real answers as others ("once a day" as a goodbye), and the form must take them first.
+_NOT_AN_ANSWER = frozenset({"what_next"})
 
 
 def requester_of(tracker: Tracker) -> Requester:
@@ -149,6 +153,8 @@ def parse_frequency(text: str) -> str | None:
     """"daily", "instant" or None from an answer such as "once a day" or "straight away"."""
     if _DAILY.search(text):
         return Frequency.DAILY.value
+    if _NOT_NOW.search(text):  # "no, not now" turns the sign-up down (a rule): it is not "straight away"
+        return None
     if _INSTANT.search(text):
         return Frequency.INSTANT.value
     return None
@@ -310,7 +316,8 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
     ) -> dict[str, Any]:
         """Instant or daily, from a button or from words; an unclear answer is re-asked."""
         chosen = next(iter(_entity_values(tracker, "alert_frequency")), None)
-        if chosen is None and (self._asked(tracker, "alert_frequency") or _STATED_FREQUENCY.search(_text(tracker))):
+        if chosen is None and _intent(tracker) not in _NOT_AN_ANSWER and (
+                self._asked(tracker, "alert_frequency") or _STATED_FREQUENCY.search(_text(tracker))):
             chosen = parse_frequency(_text(tracker))
         if chosen in (Frequency.INSTANT.value, Frequency.DAILY.value):
             return {"alert_frequency": chosen}
@@ -326,7 +333,7 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
     ) -> dict[str, Any]:
         """This chat or email (Telegram and Slack only)."""
         chosen = next(iter(_entity_values(tracker, "alert_delivery")), None)
-        if chosen is None and self._asked(tracker, "alert_delivery"):
+        if chosen is None and self._asked(tracker, "alert_delivery") and _intent(tracker) not in _NOT_AN_ANSWER:
             chosen = parse_delivery(_text(tracker))
         if chosen in (EMAIL, CHAT):
             return {"alert_delivery": chosen}

@@ -28,10 +28,22 @@ class EmailProblem:
     reason: str
 
 
+# Words of a sentence that are nobody's name ("i don't know", "what now", "not telling you"). Words that
+# are names somewhere (Will, May, Hope, Can, Do, No, Who as in "Dr. Who") are not listed.
+_NOT_IN_NAMES = frozenset({
+    "i", "me", "my", "you", "your", "the", "is", "are", "am", "don't", "dont", "what", "why", "how", "when",
+    "where", "which", "now", "not", "yes", "yeah", "want", "need", "know", "please", "thanks", "thank", "job",
+    "jobs", "help", "could", "would", "should", "just", "about", "this", "that", "it", "idk", "dunno", "okay",
+    "ok", "mind", "changed", "rather", "anything", "nothing", "something", "sure",
+})
+
+
 def clean_name(text: str) -> str | None:
     """Return the person's name from what they typed, or None when it is not a name."""
     candidate = _NAME_PREFIX.sub("", text.strip()).strip(" .!,")
     if not candidate or len(candidate) > MAX_NAME_LENGTH or len(candidate.split()) > 5:
+        return None
+    if any(word.strip(".,").lower().replace("\u2019", "'") in _NOT_IN_NAMES for word in candidate.split()):
         return None
     return candidate if _NAME.match(candidate) else None
 

@@ -19,8 +19,12 @@ from tests.test_fast_model_load import _messages, _parses
 pytestmark = pytest.mark.model
 
 
+# Not understood whatever the model: most of its words are in no vocabulary (UnknownWordsFallback).
+GIBBERISH = ["qwxz plorf zzzt", "blorp snizzle wug"]
+
+
 def test_only_faq_and_fallback_messages_are_given_a_selection(trained_model: Path, monkeypatch) -> None:
-    messages = _messages()
+    messages = [*_messages(), *GIBBERISH]
     with fast_model_load():
         configured = [json.loads(parse) for parse in _parses(trained_model, messages)]
         with monkeypatch.context() as patch:

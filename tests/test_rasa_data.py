@@ -43,6 +43,9 @@ def test_data_validates_with_only_the_known_false_alarms():
         unused = re.match(r"The utterance '(\w+)' is not used in any story or rule", warning)
         if unused and _sent_by_code(unused[1]):
             continue
+        # Set from the words alone by recruitbot/nlu/clear_phrases.py, so it has no training examples.
+        if warning.startswith("The intent 'what_next' is listed in the domain file, but is not found in the NLU"):
+            continue
         # Rasa lists `faq` again when it merges retrieval responses from data/ into the domain.
         if warning.startswith("The following duplicated intents have been found across multiple domain files: faq"):
             continue

@@ -1,4 +1,4 @@
-"""Two messages whose meaning is plain from their words, read the same way whatever DIET makes of them.
+"""Messages whose meaning is plain from their words, read the same way whatever DIET makes of them.
 
 DIET misreads a few short messages whose mistakes cost the candidate most, and more training
 examples moved the rest of the model more than they fixed them (README, NLU):
@@ -8,6 +8,10 @@ examples moved the rest of the model more than they fixed them (README, NLU):
   question it was taken as the name ("What's the best email address ..., i changed my mind?").
   :class:`ChangeOfMind` reads the whole message, and only a message that is nothing but a change
   of mind, as ``deny``: the forms' rules then cancel the form, as they do for "no".
+- **"What now?"** after an answer ("so what do i do now", "now what"). DIET has no such intent and read
+  it as a goodbye ("Take care, and best of luck"), or as a greeting. :class:`WhatNow` reads the
+  whole message, and only a message that is nothing but that question, as ``what_next``: the bot
+  sets out what it can do from here (a form in progress says what it is asking for instead).
 - **Good news told** ("they rang to say i got the job, what now?", "i got the job!!"). Read as the
   rejection FAQ, the bot answered "It's disappointing"; read as a search, it asked what role they
   were after. :class:`OfferNews` gives such a message the before-offer answer (keep going until
@@ -72,6 +76,19 @@ def is_change_of_mind(text: str) -> bool:
     plain = _plain(text).strip(" .!")
     match = _CHANGE_OF_MIND.match(plain)
     return match is not None and bool(_TRAILER.match(plain[match.end():]))
+
+
+_WHAT_NOW = re.compile(
+    r"^(?:(?:ok|okay|so|right|well|and|um+|erm|hmm+|ok so|alright)[,.!]?\s+)*"
+    r"(?:what\s+now|now\s+what|what\s+(?:do|should|can)\s+i\s+do(?:\s+(?:now|next))?"
+    r"|where\s+do\s+i\s+go\s+from\s+here|what\s+are\s+my\s+options(?:\s+now)?)"
+    r"(?:\s+then)?[\s?!.]*$"
+)
+
+
+def is_what_now(text: str) -> bool:
+    """True when the whole message only asks what to do now ("so what do i do now?")."""
+    return bool(_WHAT_NOW.match(_plain(text)))
 
 
 _SUBJECT = r"(?:i|i've|ive|i have|i just|i've just|ive just|i have just)"
@@ -139,6 +156,16 @@ class ChangeOfMind(_PlainComponent):
         """``deny`` for "i changed my mind", "never mind", "forget it"."""
         if is_change_of_mind(text):
             _set_intent(message, "deny")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class WhatNow(_PlainComponent):
+    """A message that only asks "what now?" is ``what_next``. Goes after the fallback classifiers."""
+
+    def correct(self, message: Message, text: str) -> None:
+        """``what_next`` for "what now", "so what do i do now?", "where do i go from here"."""
+        if is_what_now(text):
+            _set_intent(message, "what_next")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -120,7 +120,8 @@ async def test_with_no_criteria_it_asks_what_to_look_for_and_explains_until_it_h
 @pytest.mark.parametrize(("answer", "expected"), [
     ("once a day please", "daily"), ("a daily digest", "daily"), ("every morning", "daily"),
     ("straight away", "instant"), ("as soon as they come in", "instant"), ("ASAP", "instant"),
-    ("whenever one comes in", "instant"), ("banana", None),
+    ("whenever one comes in", "instant"), ("banana", None), ("now", "instant"), ("no, not now", None),
+    ("not right now thanks", None), ("not now, once a day is fine", "daily"),
 ])
 def test_how_often_is_understood_in_plain_words(answer: str, expected: str | None):
     assert parse_frequency(answer) == expected
@@ -155,6 +156,27 @@ async def test_an_unclear_answer_is_asked_again_with_the_choices_and_a_question_
     slots, _ = await validate(tracker('/inform{"alert_frequency":"daily"}', entities=[
         {"entity": "alert_frequency", "value": "daily"}], alert_criteria=CRITERIA, requested_slot="alert_frequency"))
     assert slots["alert_frequency"] == "daily" and slots["requested_slot"] == "alert_email"
+
+
+@pytest.mark.parametrize(("text", "intent", "slot"), [
+    ("now what", "what_next", "alert_frequency"),  # "now" is otherwise "as soon as they come in"
+    ("no, not now", "deny", "alert_frequency"),
+    ("what now, send them here?", "what_next", "alert_delivery"),
+])
+async def test_what_now_or_not_now_is_not_taken_as_the_answer(text: str, intent: str, slot: str):
+    """Nothing is set and nothing said: Rasa's form rejects, and the intent's rule answers."""
+    # Where to is asked on Telegram and Slack only.
+    on_telegram = {"channel": "telegram", "sender": TELEGRAM_USER, "alert_frequency": "daily"}
+    chat = on_telegram if slot == "alert_delivery" else {}
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, requested_slot=slot, **chat))
+    assert said == [] and slot not in slots
+
+
+async def test_an_answer_the_nlu_reads_as_something_else_is_still_the_answer():
+    # The NLU reads a typed "Once a day" as a goodbye; the form takes it before the goodbye rule could.
+    slots, said = await validate(tracker("Once a day", "goodbye", alert_criteria=CRITERIA,
+                                         requested_slot="alert_frequency"))
+    assert said == [] and slots["alert_frequency"] == "daily"
 
 
 async def test_a_bad_email_is_refused_with_the_reason_and_asked_again():

@@ -1,4 +1,4 @@
-"""A change of mind read as ``deny``, good news told read as the before-offer FAQ (recruitbot/nlu/clear_phrases.py)."""
+"""A change of mind read as ``deny``, "what now?" as ``what_next``, good news told as the before-offer FAQ."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from recruitbot.evaluate import DEV, HELDOUT, predicted_label
-from recruitbot.nlu.clear_phrases import ChangeOfMind, OfferNews, is_change_of_mind, tells_offer_news
+from recruitbot.nlu.clear_phrases import (
+    ChangeOfMind,
+    OfferNews,
+    WhatNow,
+    is_change_of_mind,
+    is_what_now,
+    tells_offer_news,
+)
 from recruitbot.settings import PROJECT_ROOT
 
 
@@ -35,6 +42,22 @@ def test_a_change_of_mind_with_more_to_it_is_left_to_the_model(text: str) -> Non
 
 
 @pytest.mark.parametrize("text", [
+    "what now", "What now?", "now what", "so what do i do now", "ok so what should i do next?", "what can i do now",
+    "where do i go from here", "what are my options now", "what now then?", "right, what do i do",
+])
+def test_a_message_that_only_asks_what_now(text: str) -> None:
+    assert is_what_now(text)
+
+
+@pytest.mark.parametrize("text", [
+    "what do i do if they say no", "what now for the salary?", "they rang to say i got the job, what now?",
+    "what should i do while im waiting to hear back", "what next",  # "what next" after a search is the next page
+])
+def test_what_now_with_more_to_it_is_left_to_the_model(text: str) -> None:
+    assert not is_what_now(text)
+
+
+@pytest.mark.parametrize("text", [
     "they rang to say i got the job, what now?", "I got the job!!", "i've just landed the role",
     "I\u2019ve been offered the position", "they offered me the job today", "they're offering me the role",
     "got an offer this morning", "i had a job offer from them", "the recruiter called, they want me!",
@@ -54,7 +77,7 @@ def test_news_that_is_bad_hoped_for_or_asked_about_is_not_good_news(text: str) -
     assert not tells_offer_news(text)
 
 
-def _component(cls: type[ChangeOfMind] | type[OfferNews], tmp_path: Any) -> Any:
+def _component(cls: type[ChangeOfMind] | type[WhatNow] | type[OfferNews], tmp_path: Any) -> Any:
     return cls.create({}, LocalModelStorage(tmp_path), Resource("phrases"), ExecutionContext(GraphSchema({}), "t"))
 
 
@@ -84,7 +107,15 @@ def test_a_change_of_mind_becomes_deny_first_in_the_ranking(tmp_path: Any) -> No
 def test_other_messages_keep_their_intent(tmp_path: Any) -> None:
     message = _message("i changed my mind about leeds", "edit_alert", 0.88)
     _component(ChangeOfMind, tmp_path).process([message])
+    _component(WhatNow, tmp_path).process([message])
     assert message.get("intent") == {"name": "edit_alert", "confidence": 0.88}
+
+
+def test_what_now_becomes_what_next(tmp_path: Any) -> None:
+    message = _message("so what do i do now", "goodbye", 0.81)
+    _component(WhatNow, tmp_path).process([message])
+    assert message.get("intent") == {"name": "what_next", "confidence": 1.0}
+    assert [label["name"] for label in message.get("intent_ranking")] == ["what_next", "goodbye", "deny"]
 
 
 @pytest.mark.parametrize(("text", "intent", "key"), [
@@ -129,4 +160,5 @@ def test_every_example_the_phrases_match_already_has_the_label_they_give() -> No
             if tells_offer_news(text):
                 matched += 1
                 assert label == "faq/before_offer", text
+            assert not is_what_now(text), text  # what_next has no examples: none may be read as it
     assert matched >= 5  # the check has examples to check

@@ -34,6 +34,18 @@ def test_clean_name(typed, name):
     assert clean_name(typed) == name
 
 
+@pytest.mark.parametrize("typed", ["i don't know", "what now", "not telling you", "I\u2019d rather not say", "idk",
+                                   "just call me", "why do you need it", "Sam, is that ok?"])
+def test_a_sentence_is_not_a_name(typed):
+    assert clean_name(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["Will May", "Hope Do", "Can Yilmaz", "Ji-woo No", "Dr. Who", "Thanh Do",
+                                   "Sunny Shah"])
+def test_names_that_are_also_english_words_are_names(typed):
+    assert clean_name(typed) == typed
+
+
 def test_mask_hides_personal_details():
     assert mask("jo.bloggs@example.co.uk") == "j***@example.co.uk"
     assert mask("+447700900123") == "+44***23"
