@@ -33,14 +33,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import (
-    RESPONSE_SELECTOR_PREDICTION_KEY,
-    RESPONSE_SELECTOR_PROPERTY_NAME,
-    RESPONSE_SELECTOR_RANKING_KEY,
-    RESPONSE_SELECTOR_RESPONSES_KEY,
-    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
-    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
-)
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_RETRIEVAL_INTENTS
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -52,6 +45,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from recruitbot.evaluate import predicted_label
+from recruitbot.nlu.faq_keys import selection
 
 FAQ = "faq"
 BEFORE_OFFER = "faq/before_offer"
@@ -180,16 +174,6 @@ class OfferNews(_PlainComponent):
         if label == "human_handoff" and _ASKS_FOR_PERSON.search(_plain(text)):
             return
         _set_intent(message, FAQ)
-        selection = {
-            RESPONSE_SELECTOR_RETRIEVAL_INTENTS: [FAQ],
-            FAQ: {
-                RESPONSE_SELECTOR_PREDICTION_KEY: {
-                    RESPONSE_SELECTOR_RESPONSES_KEY: [],
-                    PREDICTED_CONFIDENCE_KEY: 1.0,
-                    INTENT_RESPONSE_KEY: BEFORE_OFFER,
-                    RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{BEFORE_OFFER}",
-                },
-                RESPONSE_SELECTOR_RANKING_KEY: [{PREDICTED_CONFIDENCE_KEY: 1.0, INTENT_RESPONSE_KEY: BEFORE_OFFER}],
-            },
-        }
-        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
+        chosen = selection([{PREDICTED_CONFIDENCE_KEY: 1.0, INTENT_RESPONSE_KEY: BEFORE_OFFER}], [])
+        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: [FAQ], FAQ: chosen},
+                    add_to_output=True)

@@ -160,14 +160,22 @@ class FaqKeysToResponseSelector(GraphComponent):
              INTENT_RESPONSE_KEY: key[INTENT_NAME_KEY]}
             for key in keys
         ]
-        best = ranking[0]
-        utter_action = f"utter_{best[INTENT_RESPONSE_KEY]}"
-        return {
-            RESPONSE_SELECTOR_PREDICTION_KEY: {
-                RESPONSE_SELECTOR_RESPONSES_KEY: self._responses.get(utter_action, []),
-                PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
-                INTENT_RESPONSE_KEY: best[INTENT_RESPONSE_KEY],
-                RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter_action,
-            },
-            RESPONSE_SELECTOR_RANKING_KEY: ranking,
-        }
+        return selection(ranking, self._responses.get(f"utter_{ranking[0][INTENT_RESPONSE_KEY]}", []))
+
+
+def selection(ranking: list[dict[str, Any]], responses: list[dict[str, Any]]) -> dict[str, Any]:
+    """A retrieval intent's entry in Rasa's ``response_selector`` output: the first key of ``ranking`` chosen.
+
+    ``ranking`` holds ``{"confidence", "intent_response_key"}`` entries, likeliest first; ``responses``
+    are the chosen key's (the retrieval action reads only its ``utter_action``).
+    """
+    best = ranking[0]
+    return {
+        RESPONSE_SELECTOR_PREDICTION_KEY: {
+            RESPONSE_SELECTOR_RESPONSES_KEY: responses,
+            PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
+            INTENT_RESPONSE_KEY: best[INTENT_RESPONSE_KEY],
+            RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best[INTENT_RESPONSE_KEY]}",
+        },
+        RESPONSE_SELECTOR_RANKING_KEY: ranking,
+    }
