@@ -1,7 +1,7 @@
 """Rasa's own command line, with every custom action call bounded in time and failing politely.
 
 ``python -m recruitbot.rasa_server run ...`` is ``python -m rasa run ...`` after one change,
-made by :func:`install_action_bound` (and three for speed, described at the end). Why it is needed,
+made by :func:`install_action_bound` (and four for speed, described at the end). Why it is needed,
 in Rasa 3.6.21:
 
 - a custom action is one HTTP call with a fixed five-minute bound, which endpoints.yml cannot
@@ -69,6 +69,10 @@ permanent generation (``gc.freeze``). The loaded model is a great many long-live
 full collection walked them all: a pause of 0.3 to 0.7 s, blocking every conversation, every few
 hundred messages. Frozen, they are never walked, and never freed (the model lives as long as the server).
 Then the C heap's free pages go back to the system (:func:`release_free_memory`).
+
+Custom action calls reuse their connections (recruitbot/kept_alive.py): Rasa opens a new HTTP session
+and connection for every call; :class:`BoundedRemoteAction` calls through one kept-alive session, which
+:func:`install_session_close` closes when the server stops.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
+from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -101,6 +106,7 @@ if TYPE_CHECKING:
     from rasa.core.nlg import NaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.tensorflow.model_data import RasaModelData
     from rasa.utils.tensorflow.models import RasaModel
 
@@ -113,6 +119,9 @@ class BoundedRemoteAction(RemoteAction):
     """A custom action whose call gives up after ``timeout_s`` and then apologises to the user."""
 
     timeout_s: float = Settings.action_timeout_seconds  # install_action_bound sets the configured one
+
+    def __init__(self, name: str, action_endpoint: EndpointConfig | None) -> None:
+        super().__init__(name, kept_alive(action_endpoint))
 
     async def run(
         self,
@@ -188,6 +197,18 @@ def install_action_bound(timeout_s: float) -> None:
     BoundedRemoteAction.timeout_s = timeout_s
     rasa.core.actions.action.RemoteAction = BoundedRemoteAction
     rasa.core.actions.forms.RemoteAction = BoundedRemoteAction
+
+
+def install_session_close() -> None:
+    """Make the server close the action calls' kept-alive sessions when it stops (see recruitbot/kept_alive.py)."""
+    close_resources = rasa.core.run.close_resources
+
+    @functools.wraps(close_resources)
+    async def close_resources_and_sessions(*args: Any, **kwargs: Any) -> None:
+        await close_resources(*args, **kwargs)
+        await close_sessions()
+
+    rasa.core.run.close_resources = close_resources_and_sessions
 
 
 def release_free_memory() -> None:
@@ -279,6 +300,7 @@ def fast_model_load() -> Iterator[None]:
 def main() -> None:
     """Rasa's command line (``run``, ``shell``, ...) with the bound, the fast model load and the heap freeze."""
     install_action_bound(load_settings().action_timeout_seconds)
+    install_session_close()
     install_fast_model_load()
     install_heap_freeze()
     rasa_main()
