@@ -43,6 +43,7 @@ class Started:
     name: str
     servers: dict[str, int]  # server name ("rasa", "actions") -> port; its listening processes make up the bot
     cold_start_s: float
+    apologies: frozenset[str] = frozenset()  # replies that say the bot could not do it: a failed turn
 
     @property
     def webhook(self) -> str:
@@ -102,10 +103,15 @@ def cache_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def response_texts(domain: Path, response: str) -> set[str]:
+    """The texts of one response in a domain file."""
+    responses = yaml.safe_load(domain.read_text()).get("responses", {})
+    return {str(variation["text"]) for variation in responses.get(response, [])}
+
+
 def greeting_texts(domain: Path) -> set[str]:
     """The texts of ``utter_greet`` in a domain file: the correct answers to "hello"."""
-    responses = yaml.safe_load(domain.read_text()).get("responses", {})
-    return {str(variation["text"]) for variation in responses.get("utter_greet", [])}
+    return response_texts(domain, "utter_greet")
 
 
 def first_correct_reply_s(port: int, greetings: set[str], started: float, check_alive: Callable[[], None]) -> float:

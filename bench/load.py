@@ -40,7 +40,9 @@ class Turn:
     text: str
     latency_ms: float
     replies: list[dict[str, object]]
-    error: str | None  # None, or why the turn failed: "http_500", "timeout", "connection", "bad_body", "empty"
+    # None, or why the turn failed: "http_500", "timeout", "connection", "bad_body", "empty", or "degraded"
+    # (the bot answered with its apology for being unable to do it, e.g. a custom action that timed out)
+    error: str | None
 
 
 @dataclass
@@ -95,23 +97,27 @@ class LevelResult:
         }
 
 
-def _failure(status: int, body: object) -> str | None:
+def _failure(status: int, body: object, apologies: frozenset[str]) -> str | None:
     if status != 200:
         return f"http_{status}"
     if not isinstance(body, list):
         return "bad_body"
+    if any(isinstance(reply, dict) and reply.get("text") in apologies for reply in body):
+        return "degraded"
     return None if body else "empty"
 
 
-async def send(session: aiohttp.ClientSession, webhook: str, sender: str, text: str) -> Turn:
-    """Send one message and wait for the whole reply."""
+async def send(
+    session: aiohttp.ClientSession, webhook: str, sender: str, text: str, apologies: frozenset[str] = frozenset(),
+) -> Turn:
+    """Send one message and wait for the whole reply; a reply among ``apologies`` is a failed turn."""
     started = time.monotonic()
     body: object = None
     try:
         async with session.post(webhook, json={"sender": sender, "message": text}) as response:
             status = response.status
             body = await response.json(content_type=None) if status == 200 else None
-        error = _failure(status, body)
+        error = _failure(status, body, apologies)
     except asyncio.TimeoutError:
         error = "timeout"
     except (aiohttp.ClientError, OSError):
@@ -129,6 +135,7 @@ async def run_level(
     sender_prefix: str,
     timeout_s: float = 30.0,
     on_turn: Callable[[Turn], None] | None = None,
+    apologies: frozenset[str] = frozenset(),
 ) -> LevelResult:
     """Hold conversations (the scripts in turn) at the level's concurrency; return what was measured."""
     result = LevelResult(level.concurrency)
@@ -142,7 +149,7 @@ async def run_level(
             for text in scripts[number % len(scripts)]:
                 if time.monotonic() > deadline + GRACE_S:
                     return
-                turn = await send(session, webhook, sender, text)
+                turn = await send(session, webhook, sender, text, apologies)
                 result.latencies_ms.append(turn.latency_ms)
                 if turn.error:
                     result.errors[turn.error] += 1

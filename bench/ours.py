@@ -19,6 +19,7 @@ from bench.bots import (
     greeting_texts,
     record_train_time,
     recorded_train_time,
+    response_texts,
     train,
 )
 from bench.catalogue import scratch_postgres
@@ -27,6 +28,10 @@ from bench.procs import processes_running
 from recruitbot.run import Ports, Stack, free_port, seed_catalogue
 from recruitbot.settings import PROJECT_ROOT, load_settings
 from recruitbot.train import ensure_trained, model_path
+
+# recruitbot.rasa_server.APOLOGY_RESPONSE (not imported: that module loads Rasa), what a user gets when a
+# custom action fails or times out; tests/bench checks that the two agree.
+APOLOGY_RESPONSE = "utter_action_unavailable"
 
 TRAINING_WAIT_S = 1800.0
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # the production column's scratch databases
@@ -129,7 +134,8 @@ def running(trained: Trained, log_dir: Path, name: str = "ours") -> Iterator[Sta
                 # In production RASA_PORT is nginx's, and the Rasa servers behind it have ports of their own.
                 behind = {f"rasa-{number}": port for number, port in enumerate(stack.rasa_ports, start=1)
                           if port != ports.rasa}
-                yield Started(name, {"rasa": ports.rasa, "actions": ports.actions, **behind}, cold_start)
+                apologies = frozenset(response_texts(PROJECT_ROOT / "domain.yml", APOLOGY_RESPONSE))
+                yield Started(name, {"rasa": ports.rasa, "actions": ports.actions, **behind}, cold_start, apologies)
             finally:
                 stack.stop()
 

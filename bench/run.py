@@ -127,7 +127,7 @@ def warm_up(bot: Started, scripts: tuple[Script, ...], transcript: Path) -> int:
             out.write(_describe(turn))
 
         result = asyncio.run(run_level(bot.webhook, scripts, Level(1, len(scripts), 300), f"bench-{bot.name}-warm",
-                                       on_turn=write))
+                                       on_turn=write, apologies=bot.apologies))
     return result.error_count
 
 
@@ -145,7 +145,8 @@ def measure_level(bot: Started, scripts: tuple[Script, ...], level: Level) -> Le
     """Run one level of load, with the CPU time the bot and everything else used meanwhile."""
     pids = bot_pids(tuple(bot.servers.values()))
     server_before, busy_before, own_before = cpu_seconds(pids), busy_cpu_seconds(), own_cpu_seconds()
-    result = asyncio.run(run_level(bot.webhook, scripts, level, f"bench-{bot.name}-c{level.concurrency}"))
+    result = asyncio.run(run_level(bot.webhook, scripts, level, f"bench-{bot.name}-c{level.concurrency}",
+                                   apologies=bot.apologies))
     server_cpu = cpu_seconds(pids) - server_before
     background = busy_cpu_seconds() - busy_before - server_cpu - (own_cpu_seconds() - own_before)
     capacity = result.elapsed_s * cores()

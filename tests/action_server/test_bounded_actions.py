@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -23,6 +24,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Even
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+import recruitbot.rasa_server
 from recruitbot.rasa_server import APOLOGY_RESPONSE, BoundedRemoteAction, install_action_bound
 from recruitbot.run import free_port
 from recruitbot.settings import load_settings
@@ -114,6 +116,58 @@ async def test_an_action_server_that_never_answers_is_given_up_on(
     assert bot_texts(events) == texts(APOLOGY_RESPONSE)
     [warning] = degraded_warnings(caplog)
     assert "action_search_vacancies degraded (no answer within 0.2 s)" in warning
+
+
+@asynccontextmanager
+async def busy_loop(block_s: float) -> AsyncIterator[None]:
+    """Other conversations' parses: the event loop is held ``block_s`` at a time, over and over."""
+    stop = asyncio.Event()
+
+    async def parse_after_parse() -> None:
+        while not stop.is_set():
+            time.sleep(block_s)
+            await asyncio.sleep(0)
+
+    hog = asyncio.create_task(parse_after_parse())
+    try:
+        yield
+    finally:
+        stop.set()
+        await hog
+
+
+async def test_a_server_busy_with_other_conversations_still_hears_the_action_servers_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each step of the call (connect, send, read) waits for the loop, 0.3 s at a time: more than
+    # the 0.5 s bound of wall time in all, while the action server answers at once.
+    monkeypatch.setattr(BoundedRemoteAction, "timeout_s", 0.5)
+    monkeypatch.setattr(recruitbot.rasa_server, "BUSY_LIMIT", 40)
+    answer = http_answer("200 OK", {"events": [{"event": "slot", "name": "location", "value": "Leeds"}]})
+    async with action_server(answer) as answering, busy_loop(0.3):
+        events = await run(BoundedRemoteAction("action_search_vacancies", answering), search_tracker())
+    assert events == [SlotSet("location", "Leeds")]
+
+
+async def test_however_busy_the_server_a_silent_action_server_is_given_up_on(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(BoundedRemoteAction, "timeout_s", 0.2)
+    async with action_server(None) as hanging, busy_loop(0.3):
+        events = await run(BoundedRemoteAction("action_search_vacancies", hanging), search_tracker())
+    assert bot_texts(events) == texts(APOLOGY_RESPONSE)
+    [warning] = degraded_warnings(caplog)
+    assert "no answer within 0.2 s" in warning
+
+
+async def test_a_cancelled_turn_cancels_its_action_call() -> None:
+    async with action_server(None) as hanging:
+        turn = asyncio.create_task(run(BoundedRemoteAction("action_search_vacancies", hanging), search_tracker()))
+        await asyncio.sleep(0.3)
+        turn.cancel()
+        await asyncio.wait({turn})
+        left = [task for task in asyncio.all_tasks() if "RemoteAction.run" in repr(task.get_coro())]
+    assert turn.cancelled() and not left
 
 
 async def test_an_error_status_gets_an_apology_and_its_body_stays_out_of_the_log(
