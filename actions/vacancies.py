@@ -30,7 +30,9 @@ PAGE_SIZE = 3
 # Words that make a search message a change to the last search rather than a new one.
 # Intents whose criteria, when they name any, replace the last search's ("alert me to legal jobs").
 _ASKING = ("search_vacancies", "subscribe_alerts")
-_REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try)\b", re.I)
+# A hedge ("something in finance maybe") narrows the search under way rather than starting another.
+_REFINING = re.compile(r"\b(what about|how about|what if|instead|same|ones|also|too|try|maybe|perhaps|possibly)\b",
+                       re.I)
 # A bare answer that gives a name, an address or a number ("ok fine, my name is Priya", "priya@example.com").
 _GIVES_DETAILS = re.compile(
     r"\b(my name is|my name's|i'm called|i am called|call me|my (mobile|phone|number|email)\b)|@", re.I)
@@ -65,7 +67,8 @@ def _typed_keyword(latest: dict[str, Any]) -> str | None:
 def _is_new_search(latest: dict[str, Any], own_keyword: str | None, own_salary: int | None) -> bool:
     """True for a search that names criteria of its own without refining the last one.
 
-    "any jobs in Kendal" starts afresh; "what about perm ones?" or a bare "Leeds" refines.
+    "any jobs in Kendal" starts afresh; "what about perm ones?", "something in finance maybe" or a
+    bare "Leeds" refines.
     """
     if (latest.get("intent") or {}).get("name") not in _ASKING or _REFINING.search(latest.get("text") or ""):
         return False

@@ -69,6 +69,9 @@ def test_a_new_search_starts_afresh_but_a_refinement_keeps_the_rest():
                         latest_message={"text": "Kendal", "intent": {"name": "inform"},
                                         "entities": tagged("Kendal", location="Kendal")})
     assert criteria_from(bare) == SearchCriteria("marketing", "Kendal", "temp", 30000)
+    text = "something in finance maybe"
+    hedged = search_tracker(text, tagged(text, keyword="finance"), **{**last, "keyword": "finance"})
+    assert criteria_from(hedged) == SearchCriteria("finance", "Manchester", "temp", 30000)
 
 
 async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
