@@ -32,7 +32,7 @@ status becomes the response ``utter_action_unavailable`` and a WARNING naming th
 answer (see :meth:`BoundedRemoteAction._bounded`): a plain ``asyncio.wait_for`` also counted the
 time the server spent on other conversations' messages. At 50 concurrent conversations on a slow
 machine, 11 to 63 action calls (searches, form validations) in a benchmark run of 1,467 messages
-got the apology that way, and none in two runs with this bound. An action's own rejection (HTTP
+got the apology that way, and none with this bound (two runs). An action's own rejection (HTTP
 400) still goes to Rasa as before.
 
 A form stays in a sane state. When its validation fails, the answers Rasa extracted for it are
