@@ -31,9 +31,9 @@ status becomes the response ``utter_action_unavailable`` and a WARNING naming th
 "degraded" (never the user's text). The bound counts the time this server was free to hear the
 answer (see :meth:`BoundedRemoteAction._bounded`): a plain ``asyncio.wait_for`` also counted the
 time the server spent on other conversations' messages. At 50 concurrent conversations on a slow
-machine, 11 to 63 action calls (searches, form validations) in a benchmark run of 1,467 messages
-got the apology that way, and none with this bound (two runs). An action's own rejection (HTTP
-400) still goes to Rasa as before.
+machine, 0 to 63 action calls (searches, form validations) in a benchmark run of 1,467 messages
+got the apology that way (six runs), and none in two runs since (one with a first version of this
+bound). An action's own rejection (HTTP 400) still goes to Rasa as before.
 
 A form stays in a sane state. When its validation fails, the answers Rasa extracted for it are
 emptied, so the form asks the same question again (after the apology) instead of keeping an
