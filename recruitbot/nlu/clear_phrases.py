@@ -107,6 +107,23 @@ _FITS_GOOD_NEWS = frozenset({
 })
 
 
+# "do i stop looking for jobs now": the candidate asks whether to stop their own job hunt (the before-offer
+# question), and says nothing about the bot's alerts or emails.
+_STOPS_JOB_HUNT = re.compile(
+    r"\b(?:should|do|can|shall|must|could)\s+i\s+(?:now\s+|just\s+)?stop\s+(?:looking|applying|searching|job\s*hunting)\b"
+    r"|\btime\s+to\s+stop\s+(?:looking|applying|searching|job\s*hunting)\b"
+)
+_ABOUT_ALERTS = re.compile(r"\b(?:alerts?|e-?mails?|notifications?|messages|sending|send)\b")
+# DIET's readings that would stop the bot's alerts instead: these give way to the before-offer answer.
+_ALERT_STOPS = frozenset({"unsubscribe_alerts", "pause_alerts"})
+
+
+def asks_to_stop_job_hunt(text: str) -> bool:
+    """True when the candidate asks whether to stop looking for jobs, without a word about alerts."""
+    plain = _plain(text)
+    return bool(_STOPS_JOB_HUNT.search(plain)) and not _ABOUT_ALERTS.search(plain)
+
+
 def tells_offer_news(text: str) -> bool:
     """True when the message says, without a but, a maybe or a no, that they got the job or an offer."""
     plain = _plain(text)
@@ -167,13 +184,16 @@ class OfferNews(_PlainComponent):
     """Good news told gets the before-offer answer. Goes last, after the FAQ ResponseSelector."""
 
     def correct(self, message: Message, text: str) -> None:
-        """The before-offer FAQ where DIET's reading does not fit the good news the message tells."""
-        if not tells_offer_news(text):  # the words first: most messages stop here, before any dict is built
-            return
-        label = predicted_label(message.as_dict_nlu())
-        if label in _FITS_GOOD_NEWS:
-            return
-        if label == "human_handoff" and _ASKS_FOR_PERSON.search(_plain(text)):
+        """The before-offer FAQ where DIET's reading does not fit the good news the message tells.
+
+        Also where a question about stopping one's own job hunt was read as stopping the alerts.
+        """
+        # The words first: most messages stop here, before any dict is built.
+        if tells_offer_news(text):
+            label = predicted_label(message.as_dict_nlu())
+            if label in _FITS_GOOD_NEWS or (label == "human_handoff" and _ASKS_FOR_PERSON.search(_plain(text))):
+                return
+        elif not asks_to_stop_job_hunt(text) or predicted_label(message.as_dict_nlu()) not in _ALERT_STOPS:
             return
         _set_intent(message, FAQ)
         chosen = selection([{PREDICTED_CONFIDENCE_KEY: 1.0, INTENT_RESPONSE_KEY: BEFORE_OFFER}], [])

@@ -16,6 +16,7 @@ from recruitbot.nlu.clear_phrases import (
     ChangeOfMind,
     OfferNews,
     WhatNow,
+    asks_to_stop_job_hunt,
     is_change_of_mind,
     is_what_now,
     tells_offer_news,
@@ -148,6 +149,33 @@ def test_readings_that_fit_the_good_news_are_kept(tmp_path: Any, text: str, inte
     assert message.as_dict_nlu() == before
 
 
+@pytest.mark.parametrize("intent", ["unsubscribe_alerts", "pause_alerts"])
+@pytest.mark.parametrize("text", ["do i stop looking for jobs now", "should i stop applying elsewhere?",
+                                  "is it time to stop job hunting"])
+def test_stopping_the_job_hunt_read_as_stopping_alerts_gets_the_before_offer_answer(
+    tmp_path: Any, text: str, intent: str,
+) -> None:
+    message = _message(text, intent, 0.9, None)
+    _component(OfferNews, tmp_path).process([message])
+    parse = message.as_dict_nlu()
+    assert parse["intent"] == {"name": "faq", "confidence": 1.0}
+    assert predicted_label(parse) == "faq/before_offer"
+
+
+@pytest.mark.parametrize(("text", "intent", "key"), [
+    ("do i stop looking for jobs now", "faq", "faq/before_offer"),  # read right: nothing to do
+    ("can i stop the job alerts", "unsubscribe_alerts", None),
+    ("should i stop looking at your emails", "unsubscribe_alerts", None),
+    ("stop looking for jobs for me", "unsubscribe_alerts", None),  # asks the bot to stop, not whether to
+    ("do i stop looking for jobs now", "search_vacancies", None),  # only alert stops give way
+])
+def test_other_stops_keep_their_reading(tmp_path: Any, text: str, intent: str, key: str | None) -> None:
+    message = _message(text, intent, 0.9, key)
+    before = message.as_dict_nlu()
+    _component(OfferNews, tmp_path).process([message])
+    assert message.as_dict_nlu() == before
+
+
 def test_every_example_the_phrases_match_already_has_the_label_they_give() -> None:
     """In the training data, the dev set and the held-out set, the phrases never contradict a label."""
     matched = 0
@@ -157,7 +185,7 @@ def test_every_example_the_phrases_match_already_has_the_label_they_give() -> No
             if is_change_of_mind(text):
                 matched += 1
                 assert label == "deny", text
-            if tells_offer_news(text):
+            if tells_offer_news(text) or asks_to_stop_job_hunt(text):
                 matched += 1
                 assert label == "faq/before_offer", text
             assert not is_what_now(text), text  # what_next has no examples: none may be read as it
