@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from actions.responses import response_text
 from actions.vacancies import criteria_from
+from recruitbot.alert_words import ABOUT_ALERTS
 from recruitbot.alerts.model import (
     EMAIL,
     Alert,
@@ -536,9 +537,7 @@ class ActionListAlerts(_ManageAlertsAction):
 # Words that say a "stop" or "cancel" is about the alerts. "Should I stop looking for jobs?" can read
 # as unsubscribe_alerts to the NLU, and deleting alerts cannot be undone: without one of these words,
 # a button or an alert described, the bot asks first, and only a yes to that question deletes.
-_ABOUT_ALERTS = re.compile(
-    r"\b(alerts?|e-?mails?|mail|notifications?|notify|unsub\w*|subscri\w*|mailing|list|texts?|messages?|"
-    r"sending|opt\w* (me )?out)\b", re.I)
+_ABOUT_ALERTS = ABOUT_ALERTS
 CONFIRM_STOP = "utter_confirm_stop_alerts"
 
 

@@ -44,6 +44,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from recruitbot.alert_words import ABOUT_ALERTS
 from recruitbot.evaluate import predicted_label
 from recruitbot.nlu.faq_keys import selection
 
@@ -113,7 +114,6 @@ _STOPS_JOB_HUNT = re.compile(
     r"\b(?:should|do|can|shall|must|could)\s+i\s+(?:now\s+|just\s+)?stop\s+(?:looking|applying|searching|job\s*hunting)\b"
     r"|\btime\s+to\s+stop\s+(?:looking|applying|searching|job\s*hunting)\b"
 )
-_ABOUT_ALERTS = re.compile(r"\b(?:alerts?|e-?mails?|notifications?|messages|sending|send)\b")
 # DIET's readings that would stop the bot's alerts instead: these give way to the before-offer answer.
 _ALERT_STOPS = frozenset({"unsubscribe_alerts", "pause_alerts"})
 
@@ -121,7 +121,7 @@ _ALERT_STOPS = frozenset({"unsubscribe_alerts", "pause_alerts"})
 def asks_to_stop_job_hunt(text: str) -> bool:
     """True when the candidate asks whether to stop looking for jobs, without a word about alerts."""
     plain = _plain(text)
-    return bool(_STOPS_JOB_HUNT.search(plain)) and not _ABOUT_ALERTS.search(plain)
+    return bool(_STOPS_JOB_HUNT.search(plain)) and not ABOUT_ALERTS.search(plain)
 
 
 def tells_offer_news(text: str) -> bool:
