@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
 from actions.responses import response_text
+from actions.stop_form import in_form, stop_form
 from actions.vacancies import criteria_from
 from recruitbot.alert_words import ABOUT_ALERTS
 from recruitbot.alerts.model import (
@@ -577,6 +578,9 @@ class ActionChangeAlerts(_ManageAlertsAction):
     ) -> list[EventType]:
         """Apply the change to the alerts meant and say which changed; ask first when a stop is unclear."""
         intent = _intent(tracker)
+        form = in_form(tracker)
+        if form and intent == "unsubscribe_alerts":  # "stop", "cancel that" that the form could not take
+            return stop_form(form, dispatcher, tracker, domain)
         if intent == "affirm":  # a yes right after this action
             if not _answers_bot_response(tracker, CONFIRM_STOP):
                 dispatcher.utter_message(response="utter_anything_else")

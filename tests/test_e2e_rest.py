@@ -161,6 +161,33 @@ def test_an_alert_sign_up_can_be_declined(stack: Stack) -> None:
     assert texts(stack, sender, "what alerts have I got?") == response_texts("utter_alerts_none_website")
 
 
+def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, var: Path) -> None:
+    # "stop" and "cancel that" read as "stop my alerts"; in a form they stop the form (actions/stop_form.py).
+    sign_up = f"e2e-{uuid.uuid4().hex}"
+    assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]
+    assert texts(stack, sign_up, "stop") == response_texts("utter_alert_cancelled")
+    assert texts(stack, sign_up, "what alerts have I got?") == response_texts("utter_alerts_none_website")
+
+    sign_up = f"e2e-{uuid.uuid4().hex}"
+    assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]
+    assert len(texts(stack, sign_up, "once a day")) == 1  # the address question
+    assert texts(stack, sign_up, "cancel that") == response_texts("utter_alert_cancelled")
+
+    callback = f"e2e-{uuid.uuid4().hex}"
+    texts(stack, callback, "can I speak to a real person please")
+    assert texts(stack, callback, "stop") == response_texts("utter_handoff_cancelled")
+
+    # At the one free-text answer, a question about stopping alerts is the question.
+    callback = f"e2e-{uuid.uuid4().hex}"
+    texts(stack, callback, "can I speak to a real person please")
+    texts(stack, callback, "Alex Moss")
+    assert texts(stack, callback, "alex.moss@example.org") == response_texts("utter_ask_handoff_question")
+    [done] = texts(stack, callback, "how do i stop the job alert emails, the unsubscribe link is broken")
+    assert done.startswith("Done: your request (reference CB-")
+    [body] = [text for text in outbox(var) if "Alex Moss" in text]
+    assert "the unsubscribe link is broken" in body
+
+
 def erasure_request(stack: Stack, body: bytes, secret: str | None) -> int:
     headers = {"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret is not None else {})}
     request = urllib.request.Request(f"http://127.0.0.1:{stack.ports.rasa}/webhooks/erasure/senders", data=body,

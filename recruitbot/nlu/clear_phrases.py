@@ -61,7 +61,9 @@ _CHANGE_OF_MIND = re.compile(
     r"^(?:(?:oh|ah|um+|hmm+|sorry|actually|no|nah|ok|okay|wait|erm|tbh)[,.!]?\s+)*"
     r"(?:i(?:'ve| have)?\s+)?(?:just\s+)?(?:changed|change)\s+my\s+mind"
     r"|^(?:(?:oh|ah|um+|hmm+|sorry|actually|no|nah|ok|okay|wait|erm)[,.!]?\s+)*"
-    r"(?:never\s?mind|nvm|forget\s+(?:it|that|this)|(?:don't|dont|do not)\s+bother|scrap\s+(?:it|that|this))"
+    r"(?:never\s?mind|nvm|forget\s+(?:it|that|this)|(?:don't|dont|do not)\s+bother|scrap\s+(?:it|that|this)"
+    # "quit" read as a greeting, "exit" as inform: alone, they are this too.
+    r"|(?:quit|exit|abort)(?:\s+(?:it|that|this))?)"
 )
 _TRAILER = re.compile(r"^[\s,.!]*(?:(?:thanks|thank you|ta|sorry|please|then|actually)[\s,.!]*)*$")
 

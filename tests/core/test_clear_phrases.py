@@ -27,7 +27,7 @@ from recruitbot.settings import PROJECT_ROOT
 @pytest.mark.parametrize("text", [
     "i changed my mind", "I've changed my mind.", "oh actually i changed my mind, sorry", "changed my mind",
     "never mind", "Nevermind!", "nvm", "oh never mind, thanks", "forget it", "no, forget that",
-    "don't bother", "Don\u2019t bother then", "scrap that",
+    "don't bother", "Don\u2019t bother then", "scrap that", "quit", "Exit.", "ok abort that", "quit please",
 ])
 def test_a_message_that_is_only_a_change_of_mind(text: str) -> None:
     assert is_change_of_mind(text)
@@ -37,6 +37,7 @@ def test_a_message_that_is_only_a_change_of_mind(text: str) -> None:
     "i changed my mind about the location, make it Leeds",  # a correction, not a cancellation
     "can i change my mind later?", "never mind the salary, any admin jobs?", "forget about me",
     "don't bother them, I'll wait", "no", "cancel my alerts", "my mind is blank",
+    "should i quit my job", "quit my current role before the offer?", "exit interview tips",
 ])
 def test_a_change_of_mind_with_more_to_it_is_left_to_the_model(text: str) -> None:
     assert not is_change_of_mind(text)
