@@ -119,3 +119,16 @@ async def test_by_email_then_just_send_them_here_is_a_change_of_mind(channel: st
     consent = await step(client, says("Do you agree?"), text="actually just send them here")
     assert any(f"here on {channel.capitalize()}" in text and "payroll" in text for text in consent.texts)
     assert not any("don't have any job alerts" in text for text in consent.texts)
+
+
+@pytest.mark.parametrize("channel", ["telegram", "slack"])
+async def test_a_stop_in_the_middle_of_the_sign_up_stops_the_sign_up(channel: str, channel_stack: Stack,
+                                                                     fake_slack: FakeSlack,
+                                                                     fake_telegram: FakeTelegram) -> None:
+    # On these channels a bare "stop" outside a form is a request to stop alerts; inside one it stops the form.
+    client: TelegramClient | SlackClient = (TelegramClient(channel_stack, fake_telegram) if channel == "telegram"
+                                            else SlackClient(channel_stack, fake_slack))
+    asked = await step(client, says("How often"), text="job alerts for payroll jobs in Bradford please")
+    await step(client, says("Where should I send them"), button="Once a day", shown=asked)
+    await step(client, says("I haven't set anything up"), text="stop")
+    await step(client, says("don't have any job alerts"), text="what alerts do I have?")
