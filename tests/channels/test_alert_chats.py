@@ -106,15 +106,23 @@ async def test_send_them_here_sign_up_delivery_list_and_delete(channel: str, cha
     await step(client, says("don't have any job alerts"), text="what alerts do I have?")
 
 
+def chat_client(channel: str, stack: Stack, fake_slack: FakeSlack, fake_telegram: FakeTelegram) -> ChannelClient:
+    return TelegramClient(stack, fake_telegram) if channel == "telegram" else SlackClient(stack, fake_slack)
+
+
+async def daily_payroll_alert_up_to_where(client: ChannelClient) -> Turn:
+    """A sign-up for daily payroll alerts in Bradford, up to the question where to send them."""
+    asked = await step(client, says("How often"), text="job alerts for payroll jobs in Bradford please")
+    return await step(client, says("Where should I send them"), button="Once a day", shown=asked)
+
+
 @pytest.mark.parametrize("channel", ["telegram", "slack"])
 async def test_by_email_then_just_send_them_here_is_a_change_of_mind(channel: str, channel_stack: Stack,
                                                                      fake_slack: FakeSlack,
                                                                      fake_telegram: FakeTelegram) -> None:
     # The model reads "just send them here" as "resume my alerts": the sign-up must not step aside for it.
-    client: TelegramClient | SlackClient = (TelegramClient(channel_stack, fake_telegram) if channel == "telegram"
-                                            else SlackClient(channel_stack, fake_slack))
-    asked = await step(client, says("How often"), text="job alerts for payroll jobs in Bradford please")
-    where = await step(client, says("Where should I send them"), button="Once a day", shown=asked)
+    client = chat_client(channel, channel_stack, fake_slack, fake_telegram)
+    where = await daily_payroll_alert_up_to_where(client)
     await step(client, says("Which email address"), button="By email", shown=where)
     consent = await step(client, says("Do you agree?"), text="actually just send them here")
     assert any(f"here on {channel.capitalize()}" in text and "payroll" in text for text in consent.texts)
@@ -126,9 +134,7 @@ async def test_a_stop_in_the_middle_of_the_sign_up_stops_the_sign_up(channel: st
                                                                      fake_slack: FakeSlack,
                                                                      fake_telegram: FakeTelegram) -> None:
     # On these channels a bare "stop" outside a form is a request to stop alerts; inside one it stops the form.
-    client: TelegramClient | SlackClient = (TelegramClient(channel_stack, fake_telegram) if channel == "telegram"
-                                            else SlackClient(channel_stack, fake_slack))
-    asked = await step(client, says("How often"), text="job alerts for payroll jobs in Bradford please")
-    await step(client, says("Where should I send them"), button="Once a day", shown=asked)
+    client = chat_client(channel, channel_stack, fake_slack, fake_telegram)
+    await daily_payroll_alert_up_to_where(client)
     await step(client, says("I haven't set anything up"), text="stop")
     await step(client, says("don't have any job alerts"), text="what alerts do I have?")
