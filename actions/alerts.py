@@ -239,12 +239,40 @@ class _ManageAlertsAction(_AlertAction, Action, ABC):
         """Do the action's work."""
 
 
+def _starting(tracker: Tracker) -> bool:
+    """True while Rasa starts the sign-up in this turn.
+
+    Rasa validates answers given before the form starts with the form already marked active (so the
+    loop was activated after the latest user message), and validates the first message with it not
+    yet active.
+    """
+    if (tracker.active_loop or {}).get("name") != FORM:
+        return True
+    events = list(tracker.events)
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    return any(event.get("event") == "active_loop" and event.get("name") == FORM for event in events[last_user + 1:])
+
+
 class ValidateAlertForm(_AlertAction, FormValidationAction):
     """Fills the sign-up from what the person says; re-asks with the reason when an answer will not do."""
 
     def name(self) -> str:
         """The form's validation action."""
         return "validate_alert_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate; a sign-up that is starting begins empty.
+
+        A sign-up stopped earlier ("no", "stop") leaves its answers in the slots: without this, the next
+        "job alerts please" went straight to the address question for the old criteria.
+        """
+        if _starting(tracker):
+            stale: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
+            tracker.add_slots(stale)
+            return [*stale, *await super().run(dispatcher, tracker, domain)]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -181,6 +181,8 @@ def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, 
     assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]
     assert len(texts(stack, sign_up, "once a day")) == 1  # the address question
     assert texts(stack, sign_up, "cancel that") == response_texts("utter_alert_cancelled")
+    # A new sign-up asks again: the stopped one's answers are not carried into it.
+    assert texts(stack, sign_up, "job alerts please") == response_texts("utter_ask_alert_frequency")[:1]
 
     callback = f"e2e-{uuid.uuid4().hex}"
     texts(stack, callback, "can I speak to a real person please")

@@ -103,6 +103,38 @@ async def test_the_alert_me_button_under_results_takes_the_last_search():
                                        "min_salary": 28000}
 
 
+STOPPED_SIGN_UP = {"alert_criteria": {"keyword": "admin", "location": "Leeds", "job_type": None, "min_salary": None},
+                   "alert_frequency": "daily", "alert_email": "old@example.com"}
+
+
+async def test_a_new_sign_up_starts_empty_after_one_that_was_stopped():
+    # "no" or "stop" ends a sign-up with its answers still in the slots.
+    slots, _ = await validate(tracker("job alerts please", "subscribe_alerts", **STOPPED_SIGN_UP))
+    assert slots == {"alert_criteria": None, "alert_frequency": None, "alert_email": None,
+                     "requested_slot": "alert_criteria"}
+
+    text = "job alerts for marketing in York"
+    slots, said = await validate(tracker(text, "subscribe_alerts", tagged(text, keyword="marketing", location="York"),
+                                         keyword="marketing", location="York", **STOPPED_SIGN_UP))
+    assert slots["alert_criteria"]["keyword"] == "marketing" and slots["alert_criteria"]["location"] == "York"
+    assert slots["alert_frequency"] is None and slots["requested_slot"] == "alert_frequency" and said == []
+
+
+async def test_answers_left_from_a_stopped_sign_up_are_cleared_when_rasa_validates_them_at_the_start():
+    # Rasa validates slots filled before the form starts with the form already active (activated this turn).
+    starting = tracker("job alerts please", "subscribe_alerts", requested_slot=None, **STOPPED_SIGN_UP)
+    starting.events.append({"event": "active_loop", "name": "alert_form"})
+    starting.active_loop = {"name": "alert_form"}
+    slots, _ = await validate(starting)
+    assert slots == {"alert_criteria": None, "alert_frequency": None, "alert_email": None,
+                     "requested_slot": "alert_criteria"}
+
+
+async def test_answers_given_in_the_sign_up_are_kept_while_it_runs():
+    slots, _ = await validate(tracker("sam@example.com", requested_slot="alert_email", **STOPPED_SIGN_UP))
+    assert slots == {"alert_email": "sam@example.com", "requested_slot": "alert_consent"}
+
+
 async def test_with_no_criteria_it_asks_what_to_look_for_and_explains_until_it_has_some():
     slots, _ = await validate(tracker("sign me up for job alerts", "subscribe_alerts"))
     assert slots["alert_criteria"] is None and slots["requested_slot"] == "alert_criteria"
