@@ -42,7 +42,7 @@ from recruitbot.alerts.model import (
     Status,
 )
 from recruitbot.alerts.service import AlertService, email_address
-from recruitbot.contact import EmailProblem
+from recruitbot.contact import EmailProblem, said_contact
 from recruitbot.nlp import strip_preposition
 from recruitbot.places import load_gazetteer
 from recruitbot.vacancies.asked_salary import asked_min_salary
@@ -401,7 +401,7 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         if "@" not in str(value):  # "yes", "my gmail one": not an attempt at an address
             dispatcher.utter_message(response="utter_alert_email_needs_address")
             return {"alert_email": None}
-        checked = email_address(str(value))
+        checked = email_address(said_contact(str(value)))  # "my email is ..." without a tag: a mistyped one
         if isinstance(checked, EmailProblem):
             dispatcher.utter_message(response="utter_invalid_email", reason=checked.reason)
             return {"alert_email": None}

@@ -57,6 +57,32 @@ def gives_name(text: str) -> bool:
     return bool(_GIVES_NAME.match(text.strip())) and clean_name(text) is not None
 
 
+# Words said around an address or number ("my email is sam@example.com", "you can reach me on 07700
+# 900123, thanks"). Only these are taken off: "jo bloggs@example.com" is still one mistyped address,
+# not bloggs@example.com.
+_SAID_AROUND = frozenset({
+    "my", "email", "e-mail", "mail", "address", "number", "phone", "mobile", "tel", "is", "it's", "its", "it",
+    "at", "on", "to", "use", "reach", "me", "you", "can", "contact", "send", "please", "thanks", "thank", "ta",
+    "cheers", "ok", "okay", "sure", "yes", "yeah", "the", "best", "one", "i'm", "im", "am", "via", "by", "or",
+    "email's", "number's", "here", "try",
+})
+_EDGE_MARKS = "<>\"'`,;:!?."
+
+
+def said_contact(text: str) -> str:
+    """The address or number in ``text`` without the words said around it."""
+    words = text.split()
+
+    def plain(word: str) -> str:
+        return word.strip(_EDGE_MARKS).lower().replace("\u2019", "'")
+
+    while words and plain(words[0]) in _SAID_AROUND:
+        words.pop(0)
+    while words and plain(words[-1]) in _SAID_AROUND:
+        words.pop()
+    return " ".join(words).strip(_EDGE_MARKS) if words else text.strip()
+
+
 def check_email(text: str) -> Contact | EmailProblem:
     """Validate an email address's syntax (no network look-up: that would leak and stall)."""
     try:
@@ -96,7 +122,7 @@ def parse_contact(text: str) -> Contact | EmailProblem | None:
         The contact; an EmailProblem when it looks like an email but is not valid;
         None when it is neither.
     """
-    stripped = text.strip()
+    stripped = said_contact(text)
     if "@" in stripped:
         return check_email(stripped)
     return parse_uk_phone(stripped)

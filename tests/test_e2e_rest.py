@@ -189,11 +189,11 @@ def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, 
     assert texts(stack, callback, "stop") == response_texts("utter_handoff_cancelled")
 
     # At the one free-text answer, a question about stopping alerts is the question.
-    [done] = callback_request(stack, "Alex Moss", "alex.moss@example.org",
+    [done] = callback_request(stack, "Alex Moss", "my email is alex.moss@example.org",
                               "how do i stop the job alert emails, the unsubscribe link is broken")
     assert done.startswith("Done: your request (reference CB-")
     [body] = [text for text in outbox(var) if "Alex Moss" in text]
-    assert "the unsubscribe link is broken" in body
+    assert "the unsubscribe link is broken" in body and "alex.moss@example.org" in body  # without "my email is"
 
 
 def erasure_request(stack: Stack, body: bytes, secret: str | None) -> int:

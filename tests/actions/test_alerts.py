@@ -229,6 +229,16 @@ async def test_a_bad_email_is_refused_with_the_reason_and_asked_again():
     assert slots["requested_slot"] == "alert_consent"
 
 
+async def test_a_mistyped_address_in_a_sentence_gets_the_reason_for_the_address_not_the_sentence():
+    dispatcher = CollectingDispatcher()
+    slots = ValidateAlertForm().validate_alert_email("my email is jo@@example", dispatcher,
+                                                     tracker("my email is jo@@example", requested_slot="alert_email"),
+                                                     domain())
+    [said] = dispatcher.messages
+    assert slots == {"alert_email": None} and said["response"] == "utter_invalid_email"
+    assert "@-sign" in said["reason"] and "SPACE" not in said["reason"]
+
+
 async def test_a_change_of_mind_mid_form_changes_the_criteria_and_asks_the_same_question_again():
     text = "actually make it perm ones"
     slots, said = await validate(tracker(text, entities=tagged(text, job_type="perm"), alert_criteria=CRITERIA,

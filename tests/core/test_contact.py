@@ -14,6 +14,12 @@ from recruitbot.contact import Contact, EmailProblem, clean_name, mask, parse_co
         ("077009", None),
         ("+33 1 23 45 67 89", None),
         ("my number is secret", None),
+        # Said in a sentence: the words around it are not part of it.
+        ("my email is sam.patel@example.co.uk", Contact("email", "sam.patel@example.co.uk")),
+        ("It\u2019s <sam@example.com>, thanks!", Contact("email", "sam@example.com")),
+        ("you can reach me on 07700 900123 thanks", Contact("phone", "+447700900123")),
+        ("mobile: 07700 900 123.", Contact("phone", "+447700900123")),
+        ("call me on 07700 900123 after 5", None),  # "after 5" is more than a number
     ],
 )
 def test_parse_contact(typed, expected):
@@ -23,6 +29,14 @@ def test_parse_contact(typed, expected):
 def test_bad_email_gives_the_reason():
     problem = parse_contact("jo@@example")
     assert isinstance(problem, EmailProblem) and problem.reason
+
+
+def test_an_address_in_a_sentence_is_checked_on_its_own_and_a_mistyped_one_is_not_cut_short():
+    problem = parse_contact("my email is jo@@example")
+    assert isinstance(problem, EmailProblem) and "SPACE" not in problem.reason and "@-sign" in problem.reason
+    # A space inside the address is a mistake to point out, not a word to drop ("bloggs@example.com" is someone else).
+    problem = parse_contact("jo bloggs@example.com")
+    assert isinstance(problem, EmailProblem) and "SPACE" in problem.reason
 
 
 @pytest.mark.parametrize(
