@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import services
 from actions.responses import response_text
 from actions.stop_form import in_form, stop_form
-from actions.vacancies import criteria_from
+from actions.vacancies import criteria_from, place_name
 from recruitbot.alert_words import ABOUT_ALERTS
 from recruitbot.alerts.model import (
     EMAIL,
@@ -43,8 +43,6 @@ from recruitbot.alerts.model import (
 )
 from recruitbot.alerts.service import AlertService, email_address
 from recruitbot.contact import EmailProblem, said_contact
-from recruitbot.nlp import strip_preposition
-from recruitbot.places import load_gazetteer
 from recruitbot.vacancies.asked_salary import asked_min_salary
 from recruitbot.vacancies.cards import describe_criteria
 from recruitbot.vacancies.model import JOB_TYPES, SearchCriteria, is_too_broad
@@ -133,13 +131,6 @@ def _named_criteria(tracker: Tracker) -> dict[str, Any]:
     if salary:
         named["min_salary"] = salary
     return named
-
-
-def place_name(location: str) -> str:
-    """A place as the gazetteer spells it ("leeds" -> "Leeds"), or as typed when it is not a known place."""
-    typed = strip_preposition(location)
-    place = load_gazetteer().resolve(typed)
-    return place.name if place is not None else typed
 
 
 def _with_place_names(criteria: SearchCriteria) -> SearchCriteria:

@@ -18,6 +18,7 @@ from actions import services
 from actions.responses import response_text
 from recruitbot.contact import parse_uk_phone
 from recruitbot.nlp import strip_preposition
+from recruitbot.places import load_gazetteer
 from recruitbot.vacancies.asked_keyword import leftover_keyword
 from recruitbot.vacancies.asked_salary import asked_min_salary
 from recruitbot.vacancies.cards import describe_criteria, describe_widening, vacancy_card
@@ -76,6 +77,13 @@ def _is_new_search(latest: dict[str, Any], own_keyword: str | None, own_salary: 
     return bool(named & {"keyword", "location", "job_type"} or own_keyword or own_salary)
 
 
+def place_name(location: str) -> str:
+    """A place as the gazetteer spells it ("leeds" -> "Leeds"), or as typed when it is not a known place."""
+    typed = strip_preposition(location)
+    place = load_gazetteer().resolve(typed)
+    return place.name if place is not None else typed
+
+
 def criteria_from(tracker: Tracker) -> SearchCriteria:
     """The search the conversation asks for.
 
@@ -95,7 +103,7 @@ def criteria_from(tracker: Tracker) -> SearchCriteria:
     keyword = typed_keyword or kept("keyword")
     return SearchCriteria(
         keyword=(keyword or "").strip() or None,
-        location=strip_preposition(location) if location else None,
+        location=place_name(location) if location else None,  # "birmingham" shown as "Birmingham"
         job_type=job_type if job_type in JOB_TYPES else None,
         min_salary=int(min_salary) if min_salary else None,
     )

@@ -51,6 +51,15 @@ def test_criteria_come_from_slots_and_typed_salary():
     assert criteria_from(remembered) == SearchCriteria("admin", "Leeds", "perm", 25000)
 
 
+def test_a_place_typed_in_lower_case_is_shown_as_the_gazetteer_spells_it():
+    text = "what about birmingham"
+    tracker = search_tracker(text, tagged(text, location="birmingham"), keyword="accounts", location="birmingham")
+    assert criteria_from(tracker).location == "Birmingham"
+    text = "any jobs in narnia"  # not a known place: kept as typed
+    tracker = search_tracker(text, tagged(text, location="narnia"), location="narnia")
+    assert criteria_from(tracker).location == "narnia"
+
+
 def test_a_role_the_nlu_did_not_tag_replaces_the_last_keyword():
     text = "any astronaut jobs in Leeds?"
     tracker = search_tracker(text, tagged(text, location="Leeds"), keyword="admin", location="Leeds")
