@@ -76,9 +76,14 @@ def is_change_of_mind(text: str) -> bool:
 
 
 _WHAT_NOW = re.compile(
-    r"^(?:(?:ok|okay|so|right|well|and|um+|erm|hmm+|ok so|alright)[,.!]?\s+)*"
+    r"^(?:(?:ok|okay|so|right|well|and|um+|erm|hmm+|ok so|alright|hi|hello|hey)[,.!]?\s+)*"
     r"(?:what\s+now|now\s+what|what\s+(?:do|should|can)\s+i\s+do(?:\s+(?:now|next))?"
-    r"|where\s+do\s+i\s+go\s+from\s+here|what\s+are\s+my\s+options(?:\s+now)?)"
+    r"|where\s+do\s+i\s+go\s+from\s+here|what\s+are\s+my\s+options(?:\s+now)?"
+    # What the bot can do: DIET read "how can you help me" as out of scope, "help" as a thank-you,
+    # "what else can you do" as the next page of results and "what can you do" as nothing it knew.
+    r"|what\s+(?:else\s+)?can\s+(?:you|u)\s+(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?"
+    r"|how\s+(?:can|could|do)\s+(?:you|u)\s+help(?:\s+me)?|what\s+can\s+i\s+ask(?:\s+(?:you|u))?"
+    r"|help(?:\s+me)?(?:\s+please)?|menu|options)"
     r"(?:\s+then)?[\s?!.]*$"
 )
 

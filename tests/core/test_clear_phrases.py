@@ -46,6 +46,8 @@ def test_a_change_of_mind_with_more_to_it_is_left_to_the_model(text: str) -> Non
 @pytest.mark.parametrize("text", [
     "what now", "What now?", "now what", "so what do i do now", "ok so what should i do next?", "what can i do now",
     "where do i go from here", "what are my options now", "what now then?", "right, what do i do",
+    "what can you do?", "hi, what can you help me with", "how can you help me", "Help", "help me please",
+    "what else can you do", "what can i ask you", "menu",
 ])
 def test_a_message_that_only_asks_what_now(text: str) -> None:
     assert is_what_now(text)
@@ -54,6 +56,8 @@ def test_a_message_that_only_asks_what_now(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "what do i do if they say no", "what now for the salary?", "they rang to say i got the job, what now?",
     "what should i do while im waiting to hear back", "what next",  # "what next" after a search is the next page
+    "how can the agency help me find work", "can you help me find a job in leeds", "help me with my cv",
+    "what do you do",  # the agency's answer
 ])
 def test_what_now_with_more_to_it_is_left_to_the_model(text: str) -> None:
     assert not is_what_now(text)
