@@ -137,6 +137,26 @@ def tells_offer_news(text: str) -> bool:
     return bool(_OFFER_NEWS.search(plain)) and not _BAD_NEWS.search(plain)
 
 
+# "can you chase them for me?": the candidate asks the agency to act with the employer, which is a
+# consultant's job (the FAQ answers say so). DIET read it as a thank-you ("ok thanks, can you chase them
+# for me?") and the next message, the candidate's name, as a vacancy search.
+_ASKS_AGENCY_TO_ACT = re.compile(
+    r"\b(?:can|could|would|will)\s+(?:you|u|someone|somebody|a\s+consultant|my\s+consultant|the\s+agency)\s+"
+    r"(?:please\s+)?(?:be\s+able\s+to\s+)?(?:"
+    r"(?:chase|contact|ring|call|phone|e-?mail|speak\s+to|talk\s+to|follow\s+up\s+with|nudge)\s+"
+    r"(?:them|the\s+(?:employer|company|client|firm|recruiter|hiring\s+manager|interviewer))\b"
+    r"|chase\s+(?:it|this|that|my\s+application|up)\b"
+    r"|get\s+(?:me\s+)?(?:some\s+|the\s+|any\s+)?feedback\b"
+    r"|ask\s+(?:them|the\s+(?:employer|company|client|firm))\b)"
+)
+HANDOFF = "human_handoff"
+
+
+def asks_agency_to_act(text: str) -> bool:
+    """True when the candidate asks the bot or a consultant to chase, contact or ask the employer."""
+    return bool(_ASKS_AGENCY_TO_ACT.search(_plain(text)))
+
+
 def _set_intent(message: Message, name: str) -> None:
     ranking = [label for label in message.get(INTENT_RANKING_KEY) or [] if label.get(INTENT_NAME_KEY) != name]
     chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
@@ -184,6 +204,16 @@ class WhatNow(_PlainComponent):
         """``what_next`` for "what now", "so what do i do now?", "where do i go from here"."""
         if is_what_now(text):
             _set_intent(message, "what_next")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class AgencyActs(_PlainComponent):
+    """Asking the agency to chase or contact the employer is ``human_handoff``. Goes after the fallbacks."""
+
+    def correct(self, message: Message, text: str) -> None:
+        """``human_handoff`` for "can you chase them for me?", "could someone get me feedback"."""
+        if asks_agency_to_act(text):
+            _set_intent(message, HANDOFF)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -13,9 +13,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from recruitbot.evaluate import DEV, HELDOUT, predicted_label
 from recruitbot.nlu.clear_phrases import (
+    AgencyActs,
     ChangeOfMind,
     OfferNews,
     WhatNow,
+    asks_agency_to_act,
     asks_to_stop_job_hunt,
     is_change_of_mind,
     is_what_now,
@@ -181,6 +183,29 @@ def test_other_stops_keep_their_reading(tmp_path: Any, text: str, intent: str, k
     assert message.as_dict_nlu() == before
 
 
+@pytest.mark.parametrize("text", [
+    "ok thanks, can you chase them for me?", "could someone chase my application", "can u contact the employer",
+    "can you get me feedback", "Could my consultant ask them why?", "can you call the company for me please",
+    "would you be able to chase it up",
+])
+def test_asking_the_agency_to_act_with_the_employer(text: str) -> None:
+    assert asks_agency_to_act(text)
+
+
+@pytest.mark.parametrize("text", [
+    "can u help me word a chaser email to the hiring manager", "should i chase them", "can i get feedback",
+    "can you email me jobs", "when is it ok to chase the employer", "can you call me",
+])
+def test_questions_about_chasing_it_oneself_are_left_to_the_model(text: str) -> None:
+    assert not asks_agency_to_act(text)
+
+
+def test_asking_the_agency_to_act_becomes_a_request_for_a_consultant(tmp_path: Any) -> None:
+    message = _message("ok thanks, can you chase them for me?", "thank", 0.97)
+    _component(AgencyActs, tmp_path).process([message])
+    assert message.get("intent") == {"name": "human_handoff", "confidence": 1.0}
+
+
 def test_every_example_the_phrases_match_already_has_the_label_they_give() -> None:
     """In the training data, the dev set and the held-out set, the phrases never contradict a label."""
     matched = 0
@@ -193,5 +218,8 @@ def test_every_example_the_phrases_match_already_has_the_label_they_give() -> No
             if tells_offer_news(text) or asks_to_stop_job_hunt(text):
                 matched += 1
                 assert label == "faq/before_offer", text
+            if asks_agency_to_act(text):
+                matched += 1
+                assert label == "human_handoff", text
             assert not is_what_now(text), text  # what_next has no examples: none may be read as it
     assert matched >= 5  # the check has examples to check
