@@ -54,5 +54,6 @@ def stop_form(form: str, dispatcher: CollectingDispatcher, tracker: Tracker, dom
     if free_text and tracker.get_slot("requested_slot") == free_text and not is_bare_stop(text):
         answer = ValidateHandoffForm().validate_handoff_question(text, dispatcher, tracker, domain)
         return [SlotSet(free_text, answer[free_text]), FollowupAction(form)]
-    dispatcher.utter_message(response=CANCELLED[form])
-    return [ActiveLoop(None), SlotSet("requested_slot", None)]
+    # The form's own "stopped" response runs next, as it does after a "no", so the rules for what follows
+    # it ("anything else?" answered yes or no) apply the same.
+    return [ActiveLoop(None), SlotSet("requested_slot", None), FollowupAction(CANCELLED[form])]

@@ -187,6 +187,8 @@ def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, 
     callback = f"e2e-{uuid.uuid4().hex}"
     texts(stack, callback, "can I speak to a real person please")
     assert texts(stack, callback, "stop") == response_texts("utter_handoff_cancelled")
+    [goodbye] = texts(stack, callback, "no")  # to its "anything else?", as after a "no" that stopped it
+    assert goodbye in response_texts("utter_goodbye")
 
     # At the one free-text answer, a question about stopping alerts is the question.
     [done] = callback_request(stack, "Alex Moss", "my email is alex.moss@example.org",

@@ -25,7 +25,7 @@ from tests.alerts.helpers import make_service, subscribe
 from tests.helpers import domain
 
 WEB = Requester("socketio", "web-session-1")
-CANCELLED = [ActiveLoop(None), SlotSet("requested_slot", None)]
+STOPPED = [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 @pytest.fixture
@@ -65,16 +65,17 @@ def test_a_message_with_more_to_it(text: str) -> None:
 async def test_a_stop_in_the_sign_up_stops_the_sign_up_and_no_alert(service, slot: str, text: str) -> None:
     subscribe(service, SearchCriteria("marketing", "Leeds"), WEB)
     said, events = await change_alerts(service, in_form(text, "alert_form", slot))
-    assert said == ["utter_alert_cancelled"]
-    assert events == CANCELLED
+    # The form's "stopped" response runs next, as after a "no", so the rules for what follows it apply.
+    assert said == []
+    assert events == [*STOPPED, FollowupAction("utter_alert_cancelled")]
     assert [alert.status for alert in service.list_alerts(WEB)] == [Status.ACTIVE]
 
 
 @pytest.mark.parametrize("slot", ["handoff_name", "handoff_contact", "handoff_question"])
 async def test_a_stop_in_the_callback_request_stops_it(service, slot: str) -> None:
     said, events = await change_alerts(service, in_form("stop", "handoff_form", slot))
-    assert said == ["utter_handoff_cancelled"]
-    assert events == CANCELLED
+    assert said == []
+    assert events == [*STOPPED, FollowupAction("utter_handoff_cancelled")]
 
 
 async def test_a_question_for_the_consultant_about_stopping_alerts_is_the_question(service) -> None:
