@@ -230,6 +230,12 @@ class _ManageAlertsAction(_AlertAction, Action, ABC):
         """Do the action's work."""
 
 
+def _events_and_last_user(tracker: Tracker) -> tuple[list[dict[str, Any]], int]:
+    """The conversation's events and the index of the latest user message among them (-1 if none)."""
+    events = list(tracker.events)
+    return events, max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+
+
 def _starting(tracker: Tracker) -> bool:
     """True while Rasa starts the sign-up in this turn.
 
@@ -239,8 +245,7 @@ def _starting(tracker: Tracker) -> bool:
     """
     if (tracker.active_loop or {}).get("name") != FORM:
         return True
-    events = list(tracker.events)
-    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    events, last_user = _events_and_last_user(tracker)
     return any(event.get("event") == "active_loop" and event.get("name") == FORM for event in events[last_user + 1:])
 
 
@@ -570,8 +575,7 @@ def _stop_is_clear(tracker: Tracker) -> bool:
 
 def _answers_bot_response(tracker: Tracker, response: str) -> bool:
     """True when the bot's last message before the latest user message was ``response``."""
-    events = list(tracker.events)
-    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    events, last_user = _events_and_last_user(tracker)
     for event in reversed(events[:max(last_user, 0)]):
         if event.get("event") == "bot":
             return bool((event.get("metadata") or {}).get("utter_action") == response)
