@@ -42,6 +42,7 @@ QUICK = (Level(1, 3, 60), Level(5, 10, 60))
 BACKGROUND_WARNING = 0.10  # share of the machine's CPU used by other processes that makes a level suspect
 BOTS = ("ours", "stock")
 PRODUCTION = "production"  # ours in the production profile (--production): an extra column
+FLOOR = "floor"  # the stock project with no trained model (--floor): what Rasa alone costs; an extra column
 NONE = "-"  # a cell with nothing to show
 
 
@@ -178,78 +179,83 @@ def bench_bot(bot: Bot, trained: Trained, levels: tuple[Level, ...], results: Pa
 
 
 @dataclass(frozen=True)
+class Extra:
+    """A column pair beyond ours and stock: another bot's figure and its ratio to stock."""
+
+    name: str  # the bot's name in the reports
+    heading: str
+    ratio_heading: str
+
+
+# Shown after ours and stock, in this order, when benchmarked.
+EXTRAS = (Extra(PRODUCTION, "ours, production profile", "production/stock"),
+          Extra(FLOOR, "floor (Rasa alone)", "floor/stock"))
+
+
+@dataclass(frozen=True)
 class Row:
-    """One line of the table: a figure for each bot, their ratio and the issue's target for it."""
+    """One line of the table: a figure for each bot, the ratios to stock and the issue's target for them."""
 
     metric: str
-    ours: float | None
-    stock: float | None
-    production: float | None  # ours in the production profile, when benchmarked (--production)
+    figures: dict[str, float | None]  # bot name -> figure (None: not measured)
     digits: int = 0
-    target: tuple[str, float] | None = None  # ("≥", 4.0): the ratio ours/stock the issue asks for; ("=", 0): ours
-    cells: tuple[str, str, str] | None = None  # text shown instead of the figures (errors)
+    target: tuple[str, float] | None = None  # ("≥", 4.0): the ratio to stock the issue asks for; ("=", 0): the figure
+    cells: dict[str, str] | None = None  # bot name -> text shown instead of the figure (errors)
 
     @property
     def ratio(self) -> float | None:
         """Ours divided by stock."""
-        return self._over_stock(self.ours)
+        return self.ratio_of("ours")
 
-    @property
-    def production_ratio(self) -> float | None:
-        """Ours in the production profile divided by stock."""
-        return self._over_stock(self.production)
-
-    def _over_stock(self, figure: float | None) -> float | None:
-        if figure is None or self.stock is None or self.cells or not self.stock:
+    def ratio_of(self, name: str) -> float | None:
+        """That bot's figure divided by stock's."""
+        figure, stock = self.figures.get(name), self.figures.get("stock")
+        if figure is None or stock is None or self.cells or not stock:
             return None
-        return figure / self.stock
+        return figure / stock
 
-    def met(self, production: bool = False) -> bool | None:
-        """Whether ours (or the production figure) meets the target (None: no target, or nothing to compare)."""
+    def met(self, name: str = "ours") -> bool | None:
+        """Whether that bot meets the target (None: no target, or nothing to compare)."""
         if self.target is None:
             return None
         sign, bound = self.target
-        value = (self.production if production else self.ours) if sign == "=" else (
-            self.production_ratio if production else self.ratio)
+        value = self.figures.get(name) if sign == "=" else self.ratio_of(name)
         if value is None:
             return None
         return {"≥": value >= bound, "≤": value <= bound, "=": value == bound}[sign]
 
-    def markdown(self, production: bool) -> str:
-        """The row as a Markdown table line, with the production columns when ``production``."""
-        def figure(value: float | None) -> str:
+    def markdown(self, extras: tuple[Extra, ...]) -> str:
+        """The row as a Markdown table line, with a figure and a ratio for each of ``extras``."""
+        def cell(name: str) -> str:
+            if self.cells:
+                return self.cells.get(name, NONE)
+            value = self.figures.get(name)
             return NONE if value is None or math.isnan(value) else f"{value:.{self.digits}f}"
 
-        def ratio(value: float | None) -> str:
+        def ratio(name: str) -> str:
+            value = self.ratio_of(name)
             return NONE if value is None else f"{value:.2f}"
 
         def verdict(met: bool | None) -> str:
             return {True: " ✓", False: " ✗", None: ""}[met]
 
-        ours_cell, stock_cell, production_cell = self.cells or (
-            figure(self.ours), figure(self.stock), figure(self.production))
         target = f"{self.target[0]} {self.target[1]:g}{verdict(self.met())}" if self.target else ""
-        line = f"| {self.metric} | {ours_cell} | {stock_cell} | {ratio(self.ratio)} | {target} |"
-        if production:
-            line += f" {production_cell} | {ratio(self.production_ratio)}{verdict(self.met(production=True))} |"
+        line = f"| {self.metric} | {cell('ours')} | {cell('stock')} | {ratio('ours')} | {target} |"
+        for extra in extras:
+            line += f" {cell(extra.name)} | {ratio(extra.name)}{verdict(self.met(extra.name))} |"
         return line
 
 
-def _figure(reports: dict[str, Report], get: Callable[[Report], float | None],
-            ) -> tuple[float | None, float | None, float | None]:
-    ours_report, stock_report, production_report = (reports.get(name) for name in (*BOTS, PRODUCTION))
-    return ((get(ours_report) if ours_report else None), (get(stock_report) if stock_report else None),
-            (get(production_report) if production_report else None))
+def _figure(reports: dict[str, Report], get: Callable[[Report], float | None]) -> dict[str, float | None]:
+    return {name: get(report) for name, report in reports.items()}
 
 
-def _errors(reports: dict[str, Report], concurrency: int) -> tuple[str, str, str]:
-    def cell(name: str) -> str:
-        if name not in reports:
-            return NONE
-        result = reports[name].level(concurrency).result
+def _errors(reports: dict[str, Report], concurrency: int) -> dict[str, str]:
+    def cell(report: Report) -> str:
+        result = report.level(concurrency).result
         return f"{result.error_count} / {result.messages}"
 
-    return cell("ours"), cell("stock"), cell(PRODUCTION)
+    return {name: cell(report) for name, report in reports.items()}
 
 
 def _error_count(report: Report, concurrency: int) -> float:
@@ -268,14 +274,14 @@ def level_rows(reports: dict[str, Report], concurrency: int) -> list[Row]:
     at = f"{concurrency} conv."
     sequential, top = concurrency == 1, concurrency == 50
     return [
-        Row(f"throughput, {at} (msg/s)", *_figure(reports, lambda r: r.level(concurrency).result.throughput), 1,
+        Row(f"throughput, {at} (msg/s)", _figure(reports, lambda r: r.level(concurrency).result.throughput), 1,
             ("≥", 4.0) if top else None),
-        Row(f"p50 latency, {at} (ms)", *_figure(reports, latency(50)), 0, ("≤", 0.25) if sequential else None),
-        Row(f"p95 latency, {at} (ms)", *_figure(reports, latency(95))),
-        Row(f"p99 latency, {at} (ms)", *_figure(reports, latency(99)), 0, ("≤", 0.5) if sequential else None),
-        Row(f"errors, {at} (failed / sent)", *_figure(reports, lambda r: _error_count(r, concurrency)),
+        Row(f"p50 latency, {at} (ms)", _figure(reports, latency(50)), 0, ("≤", 0.25) if sequential else None),
+        Row(f"p95 latency, {at} (ms)", _figure(reports, latency(95))),
+        Row(f"p99 latency, {at} (ms)", _figure(reports, latency(99)), 0, ("≤", 0.5) if sequential else None),
+        Row(f"errors, {at} (failed / sent)", _figure(reports, lambda r: _error_count(r, concurrency)),
             target=("=", 0) if top else None, cells=_errors(reports, concurrency)),
-        Row(f"server CPU per message, {at} (ms)", *_figure(reports, cpu_per_message)),
+        Row(f"server CPU per message, {at} (ms)", _figure(reports, cpu_per_message)),
     ]
 
 
@@ -283,12 +289,12 @@ def table_rows(reports: dict[str, Report], levels: tuple[Level, ...]) -> list[Ro
     """Every row of the table, level by level, then memory, cold start and training."""
     rows = [row for level in levels for row in level_rows(reports, level.concurrency)]
     rows += [
-        Row("RSS after the load, all server processes (MB)", *_figure(reports, lambda r: r.rss_after_mb), 0,
+        Row("RSS after the load, all server processes (MB)", _figure(reports, lambda r: r.rss_after_mb), 0,
             ("≤", 1.0)),
-        Row("server processes", *_figure(reports, lambda r: float(r.processes))),
-        Row("cold start, process start to first correct reply (s)", *_figure(reports, lambda r: r.cold_start_s), 1,
+        Row("server processes", _figure(reports, lambda r: float(r.processes))),
+        Row("cold start, process start to first correct reply (s)", _figure(reports, lambda r: r.cold_start_s), 1,
             ("≤", 0.5)),
-        Row("train time (s)", *_figure(reports, lambda r: r.trained.train_s)),
+        Row("train time (s)", _figure(reports, lambda r: r.trained.train_s)),
     ]
     return rows
 
@@ -297,7 +303,7 @@ def markdown(reports: dict[str, Report], levels: tuple[Level, ...], host: dict[s
     """The report as Markdown: machine, load shape, the table and notes."""
     average_turns = {name: sum(map(len, bot.scripts)) / len(bot.scripts)
                      for name, bot in BOT_DEFINITIONS.items() if name in reports}
-    production = PRODUCTION in reports
+    extras = tuple(extra for extra in EXTRAS if extra.name in reports)
     lines = [
         f"Machine: {host['nproc']} cores (nproc), {host['cpu_model']}, {host['ram_gb']} GB RAM; "
         f"Python {host['python']}, rasa {host['rasa']}, rasa-sdk {host['rasa_sdk']}; "
@@ -308,10 +314,10 @@ def markdown(reports: dict[str, Report], levels: tuple[Level, ...], host: dict[s
         + "; conversations of " + ", ".join(f"{turns:.1f} turns ({name})" for name, turns in average_turns.items())
         + " on average; each bot warmed up with one of each conversation first.",
         "",
-        "| metric | ours | stock | ours/stock | target |" + (" ours, production profile | production/stock |"
-                                                            if production else ""),
-        "| --- | ---: | ---: | ---: | --- |" + (" ---: | ---: |" if production else ""),
-        *(row.markdown(production) for row in table_rows(reports, levels)),
+        "| metric | ours | stock | ours/stock | target |"
+        + "".join(f" {extra.heading} | {extra.ratio_heading} |" for extra in extras),
+        "| --- | ---: | ---: | ---: | --- |" + " ---: | ---: |" * len(extras),
+        *(row.markdown(extras) for row in table_rows(reports, levels)),
         "",
     ]
     for report in reports.values():
@@ -338,12 +344,11 @@ def _report_json(reports: dict[str, Report], levels: tuple[Level, ...], host: di
         "levels": [level.__dict__ for level in levels],
         "bots": {name: report.summary() for name, report in reports.items()},
         "table": [
-            {"metric": row.metric, "ours": row.cells[0] if row.cells else row.ours,
-             "stock": row.cells[1] if row.cells else row.stock, "ratio": row.ratio,
-             "target": f"{row.target[0]} {row.target[1]:g}" if row.target else None, "met": row.met(),
-             **({PRODUCTION: row.cells[2] if row.cells else row.production,
-                 "production_ratio": row.production_ratio, "production_met": row.met(production=True)}
-                if PRODUCTION in reports else {})}
+            {"metric": row.metric, **{name: (row.cells or row.figures).get(name) for name in reports},
+             "ratio": row.ratio, "target": f"{row.target[0]} {row.target[1]:g}" if row.target else None,
+             "met": row.met(),
+             **{f"{name}_ratio": row.ratio_of(name) for name in reports if name not in BOTS},
+             **{f"{name}_met": row.met(name) for name in reports if name not in BOTS}}
             for row in table_rows(reports, levels)
         ],
     }
@@ -378,6 +383,8 @@ BOT_DEFINITIONS = {
     # The same model as ours (prepared, and timed if need be, as ours), served in the production profile.
     PRODUCTION: Bot(PRODUCTION, lambda timing, _retrain, logs: ours.prepare(False, timing, logs),
                     ours.running_production, ours.SCRIPTS),
+    # The stock bot's project and chats with no trained model: what Rasa alone costs.
+    FLOOR: Bot(FLOOR, lambda _timing, retrain, logs: stock.prepare_floor(retrain, logs), stock.running, stock.SCRIPTS),
 }
 
 
@@ -396,6 +403,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--production", action="store_true",
                         help="also benchmark ours in the production profile (Rasa servers behind nginx, PostgreSQL, "
                              "Redis; needs them running here), as extra columns")
+    parser.add_argument("--floor", action="store_true",
+                        help="also benchmark the floor: the stock bot's project and chats with no trained model "
+                             "(keyword intents, rules, memoization), what Rasa 3.6 alone costs, as extra columns")
     parser.add_argument("--out", type=Path, help="the JSON report (default bench/results/latest.json, "
                         "quick.json with --quick); the Markdown table goes beside it")
     return parser.parse_args(argv)
@@ -407,12 +417,12 @@ def _fresh_results_dir(results: Path) -> None:
 
 
 def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
-        production: bool = False, untimed: bool = False) -> dict[str, Report]:
+        production: bool = False, untimed: bool = False, floor: bool = False) -> dict[str, Report]:
     """Prepare, then benchmark, each bot in turn; write the reports; return them."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     host = machine()
     levels, mode = (QUICK, "quick") if quick else (FULL, "full")
-    names = ([only] if only else list(BOTS)) + ([PRODUCTION] if production else [])
+    names = ([only] if only else list(BOTS)) + ([PRODUCTION] if production else []) + ([FLOOR] if floor else [])
     _fresh_results_dir(RESULTS)
     trained = {}
     for name in names:  # both trainings first, one at a time, so that no server runs beside a training
@@ -437,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     out = args.out or RESULTS / ("quick.json" if args.quick else "latest.json")
     try:
-        run(args.quick, args.retrain, args.profile, args.only, out.resolve(), args.production, args.untimed)
+        run(args.quick, args.retrain, args.profile, args.only, out.resolve(), args.production, args.untimed,
+            args.floor)
     except KeyboardInterrupt:
         say("interrupted")
         return 130

@@ -1,4 +1,10 @@
-"""The stock bot: the project ``rasa init --no-prompt`` creates, trained once per rasa version and cached."""
+"""The stock bot: the project ``rasa init --no-prompt`` creates, trained once per rasa version and cached.
+
+Also the floor (``--floor``): the same project with the cheapest NLU and policies Rasa 3.6 has (Rasa's
+keyword matcher, rules and memoization; no model at all), on the same chats. What it costs a turn is
+what Rasa itself costs (the REST channel, the processor, the tracker, the policy ensemble, the
+replies), which no bot built on Rasa 3.6 can go under on the same machine.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +36,20 @@ from recruitbot.run import free_port
 NAME = f"stock-rasa-{version('rasa')}"
 PROJECT = CACHE_DIR / NAME
 MODEL = PROJECT / "models" / "stock.tar.gz"
+FLOOR_NAME = f"floor-rasa-{version('rasa')}"
+FLOOR_PROJECT = CACHE_DIR / FLOOR_NAME
+FLOOR_MODEL = FLOOR_PROJECT / "models" / "floor.tar.gz"
+FLOOR_CONFIG = """\
+# The benchmark's floor: the stock project with no trained model (bench/stock.py).
+recipe: default.v1
+assistant_id: floor
+language: en
+pipeline:
+  - name: KeywordIntentClassifier
+policies:
+  - name: MemoizationPolicy
+  - name: RulePolicy
+"""
 
 # Chats in the stock bot's own domain (greet, mood_great/unhappy, affirm/deny, bot_challenge, goodbye),
 # every turn covered by one of its stories or rules: its TED policy trains without a random seed, so
@@ -49,48 +69,62 @@ def _initial_project() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "cli" / "initial_project"
 
 
-def _create_project() -> None:
+def _create_project(project: Path, config: str | None) -> None:
     # What `rasa init --no-prompt` does before it trains (rasa/cli/scaffold.py copies this
     # template); copying it ourselves avoids a training that nobody would time.
-    staging = PROJECT.with_name(PROJECT.name + ".partial")
+    staging = project.with_name(project.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(_initial_project(), staging, ignore=shutil.ignore_patterns("__pycache__"))
-    staging.rename(PROJECT)
+    if config is not None:
+        (staging / "config.yml").write_text(config)
+    staging.rename(project)
+
+
+def _prepare(name: str, model: Path, config: str | None, retrain: bool, log_dir: Path) -> Trained:
+    with cache_lock(name):
+        project = model.parents[1]
+        if not project.exists():
+            _create_project(project, config)
+        seconds = recorded_train_time(name)
+        if model.exists() and seconds is not None and not retrain:
+            return Trained(model, seconds, "recorded by an earlier run")
+        print(f"training {name} in {project}...", file=sys.stderr, flush=True)
+        stem = model.name.removesuffix(".tar.gz")
+        seconds = train(project, model.parent, stem, log_dir / f"{stem}-train.log")
+        record_train_time(name, seconds)
+        return Trained(model, seconds, "timed now")
 
 
 def prepare(retrain: bool, log_dir: Path) -> Trained:
     """Create and train the stock bot unless this rasa version's is cached (or ``retrain``)."""
-    with cache_lock(NAME):
-        if not PROJECT.exists():
-            _create_project()
-        seconds = recorded_train_time(NAME)
-        if MODEL.exists() and seconds is not None and not retrain:
-            return Trained(MODEL, seconds, "recorded by an earlier run")
-        print(f"training the stock bot in {PROJECT}...", file=sys.stderr, flush=True)
-        seconds = train(PROJECT, MODEL.parent, MODEL.name.removesuffix(".tar.gz"), log_dir / "stock-train.log")
-        record_train_time(NAME, seconds)
-        return Trained(MODEL, seconds, "timed now")
+    return _prepare(NAME, MODEL, None, retrain, log_dir)
+
+
+def prepare_floor(retrain: bool, log_dir: Path) -> Trained:
+    """Create and train the floor bot unless this rasa version's is cached (or ``retrain``)."""
+    return _prepare(FLOOR_NAME, FLOOR_MODEL, FLOOR_CONFIG, retrain, log_dir)
 
 
 @contextmanager
 def running(trained: Trained, log_dir: Path) -> Iterator[Started]:
-    """Run the stock bot (``rasa run``, REST channel, in-memory tracker) on loopback for the block."""
+    """Run the stock (or floor) bot (``rasa run``, REST channel, in-memory tracker) on loopback for the block."""
     port = free_port()
+    project, name = trained.model.parents[1], trained.model.name.removesuffix(".tar.gz")
     command = [sys.executable, "-m", "rasa", "run", "--model", str(trained.model), "--port", str(port),
                "--interface", "127.0.0.1", "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
     log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / "stock-rasa.log").open("wb") as log:
+    with (log_dir / f"{name}-rasa.log").open("wb") as log:
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=PROJECT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=project, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
 
         def check_alive() -> None:
             if process.poll() is not None:
-                raise RuntimeError(f"the stock bot exited with code {process.returncode}; see {log.name}")
+                raise RuntimeError(f"the {name} bot exited with code {process.returncode}; see {log.name}")
 
         try:
-            cold_start = first_correct_reply_s(port, greeting_texts(PROJECT / "domain.yml"), started, check_alive)
-            yield Started("stock", {"rasa": port}, cold_start)
+            cold_start = first_correct_reply_s(port, greeting_texts(project / "domain.yml"), started, check_alive)
+            yield Started(name, {"rasa": port}, cold_start)
         finally:
             process.terminate()
             try:

@@ -1,4 +1,4 @@
-"""The benchmark's quick mode, run once: it must print a well-formed table and both bots must answer.
+"""The benchmark's quick mode, run once with the floor: a well-formed table, and all three bots must answer.
 
 Proves the instrument works; it asserts no timings (those belong in the benchmark's own output).
 """
@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
-COLUMNS = ["metric", "ours", "stock", "ours/stock", "target"]
+COLUMNS = ["metric", "ours", "stock", "ours/stock", "target", "floor (Rasa alone)", "floor/stock"]
 
 
 def cells(line: str) -> list[str]:
@@ -23,9 +23,9 @@ def cells(line: str) -> list[str]:
     return [cell.strip() for cell in line[1:-1].split("|")]
 
 
-def test_quick_mode_prints_a_table_of_both_bots_with_no_errors(tmp_path: Path) -> None:
+def test_quick_mode_prints_a_table_of_the_bots_with_no_errors(tmp_path: Path) -> None:
     report = tmp_path / "quick.json"
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(report)],
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--floor", "--out", str(report)],
                          cwd=ROOT, capture_output=True, text=True, timeout=1100)
     assert run.returncode == 0, run.stderr[-4000:]
 
@@ -41,18 +41,20 @@ def test_quick_mode_prints_a_table_of_both_bots_with_no_errors(tmp_path: Path) -
     for concurrency in (1, 5):
         for metric in ("throughput, {} conv. (msg/s)", "p50 latency, {} conv. (ms)", "p95 latency, {} conv. (ms)",
                        "p99 latency, {} conv. (ms)"):
-            ours, stock, ratio, _target = rows[metric.format(concurrency)]
-            assert float(ours) > 0 and float(stock) > 0
+            ours, stock, ratio, _target, floor, floor_ratio = rows[metric.format(concurrency)]
+            assert float(ours) > 0 and float(stock) > 0 and float(floor) > 0
             assert float(ratio) == pytest.approx(float(ours) / float(stock), rel=0.1, abs=0.01)
-        ours_errors, stock_errors, _ratio, _target = rows[f"errors, {concurrency} conv. (failed / sent)"]
-        assert ours_errors.startswith("0 / ") and stock_errors.startswith("0 / "), (
-            ours_errors, stock_errors, [(name, bot["levels"]) for name, bot in bots.items()])
+            assert float(floor_ratio.split()[0]) == pytest.approx(float(floor) / float(stock), rel=0.1, abs=0.01)
+        errors = rows[f"errors, {concurrency} conv. (failed / sent)"]
+        ours_errors, stock_errors, floor_errors = errors[0], errors[1], errors[4]
+        assert all(errors.startswith("0 / ") for errors in (ours_errors, stock_errors, floor_errors)), (
+            ours_errors, stock_errors, floor_errors, [(name, bot["levels"]) for name, bot in bots.items()])
     for metric in ("RSS after the load, all server processes (MB)",
                    "cold start, process start to first correct reply (s)"):
-        ours, stock, _ratio, _target = rows[metric]
-        assert float(ours) > 0 and float(stock) > 0
+        ours, stock, _ratio, _target, floor, _ = rows[metric]
+        assert float(ours) > 0 and float(stock) > 0 and float(floor) > 0
 
-    assert set(bots) == {"ours", "stock"}
+    assert set(bots) == {"ours", "stock", "floor"}
     for bot in bots.values():
         assert bot["warm_up_errors"] == 0
         assert [level["concurrency"] for level in bot["levels"]] == [1, 5]
