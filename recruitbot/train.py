@@ -14,18 +14,20 @@ from recruitbot import nlp
 from recruitbot.settings import PROJECT_ROOT
 
 MODELS_DIR = PROJECT_ROOT / "models"
-SOURCES = ("config.yml", "domain.yml", "data")
+# The pipeline's own components (recruitbot/nlu) are sources too: what they learn and store is in the model.
+SOURCES = ("config.yml", "domain.yml", "data", "recruitbot/nlu")
 KEEP_MODELS = 3
 # With the configs' random_seed, these make two trainings on the same sources give the same model.
 DETERMINISTIC_ENV = {"PYTHONHASHSEED": "0", "TF_DETERMINISTIC_OPS": "1", "RASA_TELEMETRY_ENABLED": "false"}
 
 
 def fingerprint(root: Path = PROJECT_ROOT) -> str:
-    """A hash of the training data, domain, config and the spaCy pipeline's sources."""
+    """A hash of the training data, domain, config, the pipeline's own components and the spaCy pipeline's sources."""
     digest = hashlib.sha256(nlp.source_fingerprint().encode())
     for source in SOURCES:
         path = root / source
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
