@@ -1,6 +1,7 @@
 """Rasa's LogisticRegressionClassifier with scikit-learn's ``C`` (inverse regularisation) configurable.
 
-Used only by the comparison variant ``bench/nlu_configs/no_tensorflow.yml``. Rasa 3.6 fixes ``C`` at
+Used by :class:`recruitbot.nlu.quick_intent.QuickIntent` and by the comparison variant
+``bench/nlu_configs/no_tensorflow.yml``. Rasa 3.6 fixes ``C`` at
 scikit-learn's default of 1.0, at which, with about 30 labels (every FAQ key its own), the confidences
 stay low and many messages fell under the fallback threshold (dev accuracy 0.871).
 """

@@ -1,0 +1,118 @@
+"""The quick classifier names only the intents it is sure of and that carry no entity; DIET reads the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix
+
+from recruitbot.nlu.quick_intent import READ_QUICKLY, GatedDIETClassifier, QuickIntent, entity_intents
+
+# Three words, one feature each: "hi" is greet, "thanks" is thank, "jobs" is a search (which carries entities).
+WORDS = ("hi", "thanks", "jobs")
+INTENTS = {"hi": "greet", "thanks": "thank", "jobs": "search_vacancies"}
+
+
+def _message(text: str, intent: str | None = None, entities: list[dict[str, object]] | None = None) -> Message:
+    counts = [[float(word in text.split()) for word in WORDS]]
+    message = Message(data={TEXT: text, **({INTENT: intent} if intent else {}),
+                            **({"entities": entities} if entities else {})})
+    message.add_features(Features(csr_matrix(counts), FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+    return message
+
+
+def _training_data() -> TrainingData:
+    examples = [_message(word, intent) for word, intent in INTENTS.items() for _ in range(5)]
+    examples.append(_message("jobs", "search_vacancies", [{"entity": "keyword", "value": "jobs", "start": 0,
+                                                            "end": 4}]))
+    return TrainingData(examples)
+
+
+def _quick(tmp_path: Path, threshold: float = 0.9) -> QuickIntent:
+    storage, resource = LocalModelStorage(tmp_path), Resource("quick")
+    context = ExecutionContext(GraphSchema({}), "quick")
+    config = {**QuickIntent.get_default_config(), "C": 100, "threshold": threshold}
+    QuickIntent.create(config, storage, resource, context).train(_training_data())
+    return QuickIntent.load(config, storage, resource, context)
+
+
+def test_entity_intents_are_those_annotated_in_training() -> None:
+    assert entity_intents(_training_data()) == {"search_vacancies"}
+
+
+def test_a_sure_intent_without_entities_is_named_and_flagged(tmp_path: Path) -> None:
+    quick = _quick(tmp_path)
+    hi, thanks = _message("hi"), _message("thanks")
+    quick.process([hi, thanks])
+    assert (hi.get(INTENT)["name"], thanks.get(INTENT)["name"]) == ("greet", "thank")
+    assert hi.get(INTENT)["confidence"] >= 0.9 and hi.get(READ_QUICKLY) is True
+    ranking = hi.get(INTENT_RANKING_KEY)
+    assert ranking[0]["name"] == "greet" and len(ranking) == 3
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
+
+
+def test_an_intent_that_carries_entities_is_left_to_diet(tmp_path: Path) -> None:
+    quick = _quick(tmp_path)
+    jobs = _message("jobs")
+    assert quick.clf.predict_proba(quick._create_X([jobs])).max() >= 0.9  # sure of it, and still not named
+    quick.process([jobs])
+    assert jobs.get(INTENT) is None and jobs.get(READ_QUICKLY) is None
+
+
+def test_an_unsure_message_is_left_to_diet(tmp_path: Path) -> None:
+    quick = _quick(tmp_path, threshold=0.999999)
+    hi = _message("hi")
+    assert quick.clf.predict_proba(quick._create_X([hi])).max() < 0.999999
+    quick.process([hi])
+    assert hi.get(INTENT) is None and hi.get(READ_QUICKLY) is None
+
+
+def test_a_model_without_the_trained_regression_does_not_load(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("never-trained")
+    with pytest.raises((ValueError, FileNotFoundError)):
+        QuickIntent.load(QuickIntent.get_default_config(), storage, resource, ExecutionContext(GraphSchema({}), "q"))
+
+
+def test_diet_reads_only_the_messages_not_read_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    monkeypatch.setattr(DIETClassifier, "process", lambda self, messages: read.extend(m.get(TEXT) for m in messages))
+    quick, slow = Message(data={TEXT: "hi", READ_QUICKLY: True}), Message(data={TEXT: "admin jobs in leeds"})
+    gated = GatedDIETClassifier.__new__(GatedDIETClassifier)
+    assert gated.process([quick, slow]) == [quick, slow]
+    assert read == ["admin jobs in leeds"]
+    read.clear()
+    gated.process([quick])
+    assert read == []
+
+
+def test_the_probabilities_are_the_regressions(tmp_path: Path) -> None:
+    quick = _quick(tmp_path)
+    hi = _message("hi")
+    expected = quick.clf.predict_proba(quick._create_X([hi]))[0]
+    quick.process([hi])
+    by_name = {entry["name"]: entry["confidence"] for entry in hi.get(INTENT_RANKING_KEY)}
+    assert np.allclose([by_name[str(name)] for name in quick.clf.classes_], expected)
+
+
+def test_the_loaded_regression_is_the_trained_one(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("quick")
+    context = ExecutionContext(GraphSchema({}), "quick")
+    config = {**QuickIntent.get_default_config(), "C": 100}
+    trained = QuickIntent.create(config, storage, resource, context)
+    trained.train(_training_data())
+    loaded = QuickIntent.load(config, storage, resource, context)
+    messages = [_message(text) for text in ("hi", "thanks", "jobs", "hi thanks", "nothing known")]
+    assert np.array_equal(loaded.clf.predict_proba(loaded._create_X(messages)),
+                          trained.clf.predict_proba(trained._create_X(messages)))
+    assert list(loaded.clf.classes_) == list(trained.clf.classes_) and loaded.entity_intents == {"search_vacancies"}
+    assert not list(tmp_path.rglob("*.skops"))  # no pickle-based file: the arrays load without skops
