@@ -29,7 +29,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -95,9 +95,11 @@ class QuickIntent(TunedLogisticRegression):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent and ranking of the messages it is sure of and flag them; leave the others untouched."""
-        if not messages:
+        # A message with no features (only spaces, say) has nothing to read: DIET deals with it as before.
+        featured = [message for message in messages if message.get_sparse_features(TEXT)[1] is not None]
+        if not featured:
             return messages
-        for message, probabilities in zip(messages, self.clf.predict_proba(self._create_X(messages)), strict=True):
+        for message, probabilities in zip(featured, self.clf.predict_proba(self._create_X(featured)), strict=True):
             ranking = [{INTENT_NAME_KEY: str(intent), "confidence": float(p)}
                        for p, intent in sorted(zip(probabilities, self.clf.classes_, strict=True), reverse=True)]
             best = ranking[0]

@@ -116,3 +116,13 @@ def test_the_loaded_regression_is_the_trained_one(tmp_path: Path) -> None:
                           trained.clf.predict_proba(trained._create_X(messages)))
     assert list(loaded.clf.classes_) == list(trained.clf.classes_) and loaded.entity_intents == {"search_vacancies"}
     assert not list(tmp_path.rglob("*.skops"))  # no pickle-based file: the arrays load without skops
+
+
+def test_a_message_with_no_features_is_left_to_diet(tmp_path: Path) -> None:
+    # Only spaces: the tokenizer finds nothing, so the featurizers add nothing (the fuzz test sends such messages).
+    quick = _quick(tmp_path)
+    blank, hi = Message(data={TEXT: "   "}), _message("hi")
+    assert quick.process([blank]) == [blank]
+    assert blank.get(INTENT) is None and blank.get(READ_QUICKLY) is None
+    quick.process([blank, hi])
+    assert blank.get(READ_QUICKLY) is None and hi.get(READ_QUICKLY) is True and hi.get(INTENT)["name"] == "greet"
