@@ -29,15 +29,32 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import spmatrix
+from sklearn.utils.extmath import softmax
 
 from recruitbot.nlu.tuned_lr import TunedLogisticRegression
 
 READ_QUICKLY = "read_quickly"  # message attribute (not in the parse's output): QuickIntent named the intent
 _ENTITY_INTENTS_FILE = "entity_intents.json"
 _WEIGHTS_FILE = "regression.npz"
+
+
+def _sentence_blocks(message: Message) -> list[spmatrix | np.ndarray]:
+    """The message's sentence feature matrices, sparse then dense, as Rasa's ``_create_X`` puts them side by side."""
+    sentence = [feature for feature in message.features
+                if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
+    return [feature.features for feature in sentence if feature.is_sparse()] + [
+        feature.features for feature in sentence if feature.is_dense()]
 
 
 def entity_intents(training_data: TrainingData) -> set[str]:
@@ -91,15 +108,17 @@ class QuickIntent(TunedLogisticRegression):
                 component.clf.classes_ = weights["classes"]
             component.entity_intents = set(json.loads((model_dir / _ENTITY_INTENTS_FILE).read_text()))
         component.clf.n_features_in_ = component.clf.coef_.shape[1]
+        if component.clf.coef_.shape[0] < 3:  # two classes make scikit-learn's regression binary, not multinomial
+            raise ValueError(f"the quick classifier needs at least three intents, it was trained on "
+                             f"{component.clf.coef_.shape[0] + 1}")
         return component
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent and ranking of the messages it is sure of and flag them; leave the others untouched."""
-        # A message with no features (only spaces, say) has nothing to read: DIET deals with it as before.
-        featured = [message for message in messages if message.get_sparse_features(TEXT)[1] is not None]
-        if not featured:
-            return messages
-        for message, probabilities in zip(featured, self.clf.predict_proba(self._create_X(featured)), strict=True):
+        for message in messages:
+            probabilities = self._probabilities(message)
+            if probabilities is None:
+                continue
             ranking = [{INTENT_NAME_KEY: str(intent), "confidence": float(p)}
                        for p, intent in sorted(zip(probabilities, self.clf.classes_, strict=True), reverse=True)]
             best = ranking[0]
@@ -109,6 +128,33 @@ class QuickIntent(TunedLogisticRegression):
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"] or None], add_to_output=True)
             message.set(READ_QUICKLY, True)
         return messages
+
+    def _probabilities(self, message: Message) -> np.ndarray | None:
+        """The regression's probability of each class for the message; None for a message without sparse features.
+
+        What ``predict_proba`` gives (a softmax of the decision function: the regression is
+        multinomial), read straight off the feature matrices. Building a scikit-learn row through
+        Rasa's ``Message.get_sparse_features`` deep-copied every feature matrix, the sequence ones
+        too, then stacked them: 3.5 ms of a 16 ms parse on a machine of this kind; this takes about 0.2.
+        """
+        blocks = _sentence_blocks(message)
+        # A message with no features (only spaces, say) has nothing to read: DIET deals with it as before.
+        if not blocks or not isinstance(blocks[0], spmatrix):
+            return None
+        coef = self.clf.coef_
+        scores, column = self.clf.intercept_.copy(), 0
+        for block in blocks:
+            width = block.shape[-1]
+            if isinstance(block, spmatrix):
+                row = block.tocoo()
+                scores += coef[:, column + row.col] @ row.data
+            else:
+                scores += coef[:, column:column + width] @ np.ravel(block)
+            column += width
+        if column != coef.shape[1]:
+            raise ValueError(f"the message has {column} sentence features; the regression was trained on "
+                             f"{coef.shape[1]}")
+        return softmax(scores[np.newaxis, :])[0]
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave the training data as it is (the regression's guesses are no one's input)."""

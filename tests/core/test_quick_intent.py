@@ -10,7 +10,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -102,6 +102,31 @@ def test_the_probabilities_are_the_regressions(tmp_path: Path) -> None:
     quick.process([hi])
     by_name = {entry["name"]: entry["confidence"] for entry in hi.get(INTENT_RANKING_KEY)}
     assert np.allclose([by_name[str(name)] for name in quick.clf.classes_], expected)
+
+
+def _in_two_blocks(text: str, intent: str | None = None) -> Message:
+    # As the pipeline gives them: two featurizers' sentence rows (and dense ones after), beside sequence rows.
+    counts = [float(word in text.split()) for word in WORDS]
+    message = Message(data={TEXT: text, **({INTENT: intent} if intent else {})})
+    message.add_features(Features(csr_matrix([counts[:2]]), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    message.add_features(Features(np.array([[len(text) / 10.0]]), FEATURE_TYPE_SENTENCE, TEXT, "length"))
+    message.add_features(Features(csr_matrix(np.eye(2, 3)), FEATURE_TYPE_SEQUENCE, TEXT, "words"))
+    message.add_features(Features(csr_matrix([counts[2:]]), FEATURE_TYPE_SENTENCE, TEXT, "jobs"))
+    return message
+
+
+def test_the_probabilities_read_off_several_feature_blocks_are_scikit_learns(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("quick")
+    context = ExecutionContext(GraphSchema({}), "quick")
+    config = {**QuickIntent.get_default_config(), "C": 100}
+    examples = [_in_two_blocks(word, intent) for word, intent in INTENTS.items() for _ in range(5)]
+    QuickIntent.create(config, storage, resource, context).train(TrainingData(examples))
+    quick = QuickIntent.load(config, storage, resource, context)
+    assert quick.clf.coef_.shape[1] == 4  # two sparse columns, the third sparse one, then the dense one
+    for text in ("hi", "thanks", "jobs", "hi jobs", "nothing known at all"):
+        message = _in_two_blocks(text)
+        expected = quick.clf.predict_proba(quick._create_X([message]))[0]
+        assert np.allclose(quick._probabilities(message), expected, rtol=1e-12, atol=1e-15), text
 
 
 def test_the_loaded_regression_is_the_trained_one(tmp_path: Path) -> None:
