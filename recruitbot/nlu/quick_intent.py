@@ -1,6 +1,6 @@
 """DIET run only on the messages a quick classifier is unsure of.
 
-DIET's transformer is most of a parse's CPU (README, Performance), yet most messages are plain:
+DIET's transformer is most of a parse's CPU (docs/performance.md), yet most messages are plain:
 "hi", "thanks", "show more", a question the FAQ knows word for word. :class:`QuickIntent`, a
 logistic regression on the same sparse features DIET reads (a fraction of a millisecond), names
 the intent of such a message; :class:`GatedDIETClassifier` then leaves it alone and reads every
