@@ -108,9 +108,9 @@ class QuickIntent(TunedLogisticRegression):
                 component.clf.classes_ = weights["classes"]
             component.entity_intents = set(json.loads((model_dir / _ENTITY_INTENTS_FILE).read_text()))
         component.clf.n_features_in_ = component.clf.coef_.shape[1]
-        if component.clf.coef_.shape[0] < 3:  # two classes make scikit-learn's regression binary, not multinomial
-            raise ValueError(f"the quick classifier needs at least three intents, it was trained on "
-                             f"{component.clf.coef_.shape[0] + 1}")
+        if len(component.clf.classes_) < 3:  # two classes make scikit-learn's regression binary, not multinomial
+            raise ValueError(f"the quick classifier needs at least three intents; it was trained on "
+                             f"{len(component.clf.classes_)}")
         return component
 
     def process(self, messages: list[Message]) -> list[Message]:

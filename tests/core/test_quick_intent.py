@@ -83,6 +83,16 @@ def test_a_model_without_the_trained_regression_does_not_load(tmp_path: Path) ->
         QuickIntent.load(QuickIntent.get_default_config(), storage, resource, ExecutionContext(GraphSchema({}), "q"))
 
 
+def test_a_regression_of_two_intents_does_not_load(tmp_path: Path) -> None:
+    # Two classes make scikit-learn's regression binary: its probabilities are not a softmax of one row per class.
+    storage, resource = LocalModelStorage(tmp_path), Resource("quick")
+    context = ExecutionContext(GraphSchema({}), "quick")
+    examples = [_message(word, intent) for word, intent in list(INTENTS.items())[:2] for _ in range(5)]
+    QuickIntent.create(QuickIntent.get_default_config(), storage, resource, context).train(TrainingData(examples))
+    with pytest.raises(ValueError, match="at least three intents; it was trained on 2"):
+        QuickIntent.load(QuickIntent.get_default_config(), storage, resource, context)
+
+
 def test_diet_reads_only_the_messages_not_read_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[str] = []
     monkeypatch.setattr(DIETClassifier, "process", lambda self, messages: read.extend(m.get(TEXT) for m in messages))
