@@ -6,13 +6,15 @@ logistic regression on the same sparse features DIET reads (a fraction of a mill
 the intent of such a message; :class:`GatedDIETClassifier` then leaves it alone and reads every
 other message as Rasa's DIET does.
 
-A message is left to DIET unless both hold:
+A message is left to DIET unless all of these hold:
 
 - the regression is at least ``threshold`` sure of its intent (chosen on the dev set; the
   held-out set is scored once, README, NLU);
 - that intent has no entity annotated in any training example. DIET alone finds the ``keyword``
   entities ("admin" in "temp admin jobs"), so every message of an intent that may carry one
-  (a search, an answer to a form's question, a sign-up) is read by DIET, entities and all.
+  (a search, an answer to a form's question, a sign-up) is read by DIET, entities and all;
+- that intent is not in ``leave_to_diet``: intents the regression is sure of where it should not
+  be (config.yml names them, with what it got wrong).
 
 What the rest of the pipeline sees is the same either way: an intent and a ranking (the
 regression's or DIET's), the entities the spaCy and regex extractors found, and DIET's, when it ran.
@@ -68,8 +70,8 @@ class QuickIntent(TunedLogisticRegression):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The regression's settings, and how sure it must be to name an intent."""
-        return {**TunedLogisticRegression.get_default_config(), "threshold": 0.98}
+        """The regression's settings, how sure it must be to name an intent, and the intents it never names."""
+        return {**TunedLogisticRegression.get_default_config(), "threshold": 0.98, "leave_to_diet": []}
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
@@ -115,6 +117,7 @@ class QuickIntent(TunedLogisticRegression):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent and ranking of the messages it is sure of and flag them; leave the others untouched."""
+        left_to_diet = self.entity_intents | set(self.config["leave_to_diet"])
         for message in messages:
             probabilities = self._probabilities(message)
             if probabilities is None:
@@ -122,7 +125,7 @@ class QuickIntent(TunedLogisticRegression):
             ranking = [{INTENT_NAME_KEY: str(intent), "confidence": float(p)}
                        for p, intent in sorted(zip(probabilities, self.clf.classes_, strict=True), reverse=True)]
             best = ranking[0]
-            if best["confidence"] < self.config["threshold"] or best[INTENT_NAME_KEY] in self.entity_intents:
+            if best["confidence"] < self.config["threshold"] or best[INTENT_NAME_KEY] in left_to_diet:
                 continue
             message.set(INTENT, best, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"] or None], add_to_output=True)

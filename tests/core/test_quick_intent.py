@@ -69,6 +69,19 @@ def test_an_intent_that_carries_entities_is_left_to_diet(tmp_path: Path) -> None
     assert jobs.get(INTENT) is None and jobs.get(READ_QUICKLY) is None
 
 
+def test_an_intent_configured_to_be_left_to_diet_is_never_named(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("quick")
+    context = ExecutionContext(GraphSchema({}), "quick")
+    config = {**QuickIntent.get_default_config(), "C": 100, "threshold": 0.9, "leave_to_diet": ["greet"]}
+    QuickIntent.create(config, storage, resource, context).train(_training_data())
+    quick = QuickIntent.load(config, storage, resource, context)
+    hi, thanks = _message("hi"), _message("thanks")
+    assert quick.clf.predict_proba(quick._create_X([hi])).max() >= 0.9  # sure of it, and still not named
+    quick.process([hi, thanks])
+    assert hi.get(INTENT) is None and hi.get(READ_QUICKLY) is None
+    assert thanks.get(INTENT)["name"] == "thank" and thanks.get(READ_QUICKLY) is True
+
+
 def test_an_unsure_message_is_left_to_diet(tmp_path: Path) -> None:
     quick = _quick(tmp_path, threshold=0.999999)
     hi = _message("hi")
