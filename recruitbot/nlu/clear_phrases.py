@@ -102,7 +102,8 @@ _OFFER_NEWS = re.compile(
     r"|\bthey\s+(?:want|wanna)\s+me\s*(?:[!.,]|$)"
 )
 _BAD_NEWS = re.compile(
-    r"n't\b|\b(?:not|never|no longer|didnt|wasnt|havent|hasnt|unsuccessful|rejected|rejection|"
+    r"n't\b|\b(?:not|never|no longer|didnt|wasnt|havent|hasnt|dont|doesnt|cant|wont|isnt|arent|werent|"
+    r"couldnt|wouldnt|shouldnt|unsuccessful|rejected|rejection|"
     r"turned\s+(?:me\s+)?down|withdrawn|withdrew|pulled|rescinded|retracted|gone with|went with|someone else|"
     r"thought|if|hope|hoping|would|might|when|until|before|whether|mean|means|meant|does|did i|have i|am i|will i)\b"
 )
@@ -121,8 +122,9 @@ _STOPS_JOB_HUNT = re.compile(
     r"\b(?:should|do|can|shall|must|could)\s+i\s+(?:now\s+|just\s+)?stop\s+(?:looking|applying|searching|job\s*hunting)\b"
     r"|\btime\s+to\s+stop\s+(?:looking|applying|searching|job\s*hunting)\b"
 )
-# DIET's readings that would stop the bot's alerts instead: these give way to the before-offer answer.
-_ALERT_STOPS = frozenset({"unsubscribe_alerts", "pause_alerts"})
+# DIET's readings that would stop the bot's alerts, or run a search (DIET read "do i stop looking for jobs now"
+# as a search at 0.67 in a model of 2026-11-27): these give way to the before-offer answer.
+_STOP_MISREADINGS = frozenset({"unsubscribe_alerts", "pause_alerts", "search_vacancies"})
 
 
 def asks_to_stop_job_hunt(text: str) -> bool:
@@ -223,14 +225,14 @@ class OfferNews(_PlainComponent):
     def correct(self, message: Message, text: str) -> None:
         """The before-offer FAQ where DIET's reading does not fit the good news the message tells.
 
-        Also where a question about stopping one's own job hunt was read as stopping the alerts.
+        Also where a question about stopping one's own job hunt was read as stopping the alerts or as a search.
         """
         # The words first: most messages stop here, before any dict is built.
         if tells_offer_news(text):
             label = predicted_label(message.as_dict_nlu())
             if label in _FITS_GOOD_NEWS or (label == "human_handoff" and _ASKS_FOR_PERSON.search(_plain(text))):
                 return
-        elif not asks_to_stop_job_hunt(text) or predicted_label(message.as_dict_nlu()) not in _ALERT_STOPS:
+        elif not asks_to_stop_job_hunt(text) or predicted_label(message.as_dict_nlu()) not in _STOP_MISREADINGS:
             return
         _set_intent(message, FAQ)
         chosen = selection([{PREDICTED_CONFIDENCE_KEY: 1.0, INTENT_RESPONSE_KEY: BEFORE_OFFER}], [])

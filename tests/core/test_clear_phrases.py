@@ -80,6 +80,9 @@ def test_good_news_told(text: str) -> None:
     "do I keep job hunting until I've actually got an offer in my hand", "what if i got an offer from someone else",
     "can you offer me a job", "have you got an offer for me", "they want me to do a presentation",
     "i hope i got the job", "they offered me the job then withdrew it",
+    # Told without the apostrophe: "i dont think i got the job" had the before-offer answer.
+    "i dont think i got the job tbh", "doesnt look like i got the job",
+    "i wont know if i got the job till friday",
 ])
 def test_news_that_is_bad_hoped_for_or_asked_about_is_not_good_news(text: str) -> None:
     assert not tells_offer_news(text)
@@ -156,10 +159,10 @@ def test_readings_that_fit_the_good_news_are_kept(tmp_path: Any, text: str, inte
     assert message.as_dict_nlu() == before
 
 
-@pytest.mark.parametrize("intent", ["unsubscribe_alerts", "pause_alerts"])
+@pytest.mark.parametrize("intent", ["unsubscribe_alerts", "pause_alerts", "search_vacancies"])
 @pytest.mark.parametrize("text", ["do i stop looking for jobs now", "should i stop applying elsewhere?",
                                   "is it time to stop job hunting"])
-def test_stopping_the_job_hunt_read_as_stopping_alerts_gets_the_before_offer_answer(
+def test_stopping_the_job_hunt_read_as_stopping_alerts_or_a_search_gets_the_before_offer_answer(
     tmp_path: Any, text: str, intent: str,
 ) -> None:
     message = _message(text, intent, 0.9, None)
@@ -174,7 +177,7 @@ def test_stopping_the_job_hunt_read_as_stopping_alerts_gets_the_before_offer_ans
     ("can i stop the job alerts", "unsubscribe_alerts", None),
     ("should i stop looking at your emails", "unsubscribe_alerts", None),
     ("stop looking for jobs for me", "unsubscribe_alerts", None),  # asks the bot to stop, not whether to
-    ("do i stop looking for jobs now", "search_vacancies", None),  # only alert stops give way
+    ("do i stop looking for jobs now", "greet", None),  # only the alert stops and a search give way
 ])
 def test_other_stops_keep_their_reading(tmp_path: Any, text: str, intent: str, key: str | None) -> None:
     message = _message(text, intent, 0.9, key)
