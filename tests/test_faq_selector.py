@@ -1,19 +1,23 @@
 """The ResponseSelector runs only for FAQ and not-understood messages, and nothing else changes.
 
-The trained model parses the held-out messages and the benchmark's conversations twice: with the
+The trained model parses the held-out messages and the benchmark's conversations with the
 selector run on every message (Rasa's own behaviour) and as configured. The parses must be equal,
-except that the messages read as neither ``faq`` nor ``nlu_fallback`` carry no selection.
+except that the messages read as neither ``faq`` nor ``nlu_fallback`` carry no selection, and
+that the FAQ questions whose key the key regression is sure of carry its selection, in Rasa's format.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from recruitbot.nlu.faq_selector import FaqResponseSelector
 from recruitbot.rasa_server import fast_model_load
+from recruitbot.settings import PROJECT_ROOT
 from tests.test_fast_model_load import _messages, _parses
 
 pytestmark = pytest.mark.model
@@ -23,13 +27,22 @@ pytestmark = pytest.mark.model
 GIBBERISH = ["qwxz plorf zzzt", "blorp snizzle wug"]
 
 
-def test_only_faq_and_fallback_messages_are_given_a_selection(trained_model: Path, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def parses(trained_model: Path) -> dict[str, list[dict[str, Any]]]:
+    """The parses as configured, without the key regression, and with Rasa's selector on every message."""
     messages = [*_messages(), *GIBBERISH]
-    with fast_model_load():
-        configured = [json.loads(parse) for parse in _parses(trained_model, messages)]
-        with monkeypatch.context() as patch:
-            patch.setattr(FaqResponseSelector, "needs_selection", lambda self, message: True)
-            always = [json.loads(parse) for parse in _parses(trained_model, messages)]
+    result = {"messages": messages}
+    with fast_model_load(), pytest.MonkeyPatch.context() as patch:
+        result["configured"] = [json.loads(parse) for parse in _parses(trained_model, messages)]
+        patch.setattr(FaqResponseSelector, "_select_quickly", lambda self, message: False)
+        result["gated"] = [json.loads(parse) for parse in _parses(trained_model, messages)]
+        patch.setattr(FaqResponseSelector, "needs_selection", lambda self, message: True)
+        result["always"] = [json.loads(parse) for parse in _parses(trained_model, messages)]
+    return result
+
+
+def test_only_faq_and_fallback_messages_are_given_a_selection(parses: dict[str, list[Any]]) -> None:
+    messages, configured, always = parses["messages"], parses["gated"], parses["always"]
     intents = [parse["intent"]["name"] for parse in always]
     assert {"faq", "nlu_fallback", "search_vacancies", "inform"} <= set(intents)
     for text, ours, rasas, intent in zip(messages, configured, always, intents, strict=True):
@@ -38,3 +51,28 @@ def test_only_faq_and_fallback_messages_are_given_a_selection(trained_model: Pat
             assert ours == rasas, text
         else:
             assert ours == {key: value for key, value in rasas.items() if key != "response_selector"}, text
+
+
+def test_the_key_regression_answers_some_faq_questions_and_changes_nothing_else(
+        parses: dict[str, list[Any]]) -> None:
+    quick = 0
+    for text, ours, rasas in zip(parses["messages"], parses["configured"], parses["gated"], strict=True):
+        assert {key: value for key, value in ours.items() if key != "response_selector"} == {
+            key: value for key, value in rasas.items() if key != "response_selector"}, text
+        if ours == rasas:
+            continue
+        quick += 1
+        assert ours["intent"]["name"] == "faq", text  # a fallback's buttons are always Rasa's selector's
+        mine, theirs = ours["response_selector"], rasas["response_selector"]
+        assert mine["all_retrieval_intents"] == theirs["all_retrieval_intents"] == ["faq"]
+        assert set(mine["faq"]["response"]) == set(theirs["faq"]["response"]), text
+        assert mine["faq"]["response"]["confidence"] >= _quick_threshold(), text
+        assert len(mine["faq"]["ranking"]) == len(theirs["faq"]["ranking"]), text
+    faq = sum(parse["intent"]["name"] == "faq" for parse in parses["configured"])
+    print(f"{quick} of {faq} FAQ questions read by the key regression")
+    assert faq / 2 < quick < faq, f"{quick} of {faq} FAQ questions read by the key regression"
+
+
+def _quick_threshold() -> float:
+    pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]
+    return next(float(step["quick_threshold"]) for step in pipeline if step["name"].endswith("FaqResponseSelector"))

@@ -23,6 +23,7 @@ regression's or DIET's), the entities the spaCy and regex extractors found, and 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import spmatrix
+from scipy.sparse import csr_matrix, hstack, spmatrix, vstack
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import softmax
 
 from recruitbot.nlu.tuned_lr import TunedLogisticRegression
@@ -51,12 +53,67 @@ _ENTITY_INTENTS_FILE = "entity_intents.json"
 _WEIGHTS_FILE = "regression.npz"
 
 
-def _sentence_blocks(message: Message) -> list[spmatrix | np.ndarray]:
+def sentence_blocks(message: Message) -> list[spmatrix | np.ndarray]:
     """The message's sentence feature matrices, sparse then dense, as Rasa's ``_create_X`` puts them side by side."""
     sentence = [feature for feature in message.features
                 if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
     return [feature.features for feature in sentence if feature.is_sparse()] + [
         feature.features for feature in sentence if feature.is_dense()]
+
+
+def probabilities(clf: LogisticRegression, message: Message) -> np.ndarray | None:
+    """A multinomial regression's probability of each class for the message; None for one without sparse features.
+
+    What ``predict_proba`` gives (a softmax of the decision function), read straight off the
+    feature matrices. Building a scikit-learn row through Rasa's ``Message.get_sparse_features``
+    deep-copied every feature matrix, the sequence ones too, then stacked them: 3.5 ms of a 16 ms
+    parse on a machine of this kind; this takes about 0.2.
+    """
+    blocks = sentence_blocks(message)
+    # A message with no features (only spaces, say) has nothing to read: the caller leaves it to its model.
+    if not blocks or not isinstance(blocks[0], spmatrix):
+        return None
+    coef = clf.coef_
+    scores, column = clf.intercept_.copy(), 0
+    for block in blocks:
+        width = block.shape[-1]
+        if isinstance(block, spmatrix):
+            row = block.tocoo()
+            scores += coef[:, column + row.col] @ row.data
+        else:
+            scores += coef[:, column:column + width] @ np.ravel(block)
+        column += width
+    if column != coef.shape[1]:
+        raise ValueError(f"the message has {column} sentence features; the regression was trained on "
+                         f"{coef.shape[1]}")
+    return softmax(scores[np.newaxis, :])[0]
+
+
+def regression_rows(messages: list[Message]) -> csr_matrix:
+    """The messages' sentence features as the rows of a scikit-learn matrix, in :func:`probabilities`' column order."""
+    return vstack([hstack([csr_matrix(block) for block in sentence_blocks(message)]) for message in messages]).tocsr()
+
+
+def save_regression(clf: LogisticRegression, path: Path) -> None:
+    """Save a fitted regression's weights and classes as plain arrays (no pickle).
+
+    Rasa's own persistence (skops) imports every scikit-learn estimator on loading, which took
+    9 s of the server's cold start on a machine of this kind; the arrays load in milliseconds.
+    """
+    np.savez(path, coef=clf.coef_, intercept=clf.intercept_, classes=clf.classes_.astype(str))
+
+
+def load_regression(clf: LogisticRegression, path: Path) -> None:
+    """Give ``clf`` the weights and classes :func:`save_regression` saved; refuse a binary one.
+
+    Two classes make scikit-learn's regression binary, whose probabilities are not a softmax of
+    one row of weights per class.
+    """
+    with np.load(path, allow_pickle=False) as weights:
+        clf.coef_, clf.intercept_, clf.classes_ = weights["coef"], weights["intercept"], weights["classes"]
+    clf.n_features_in_ = clf.coef_.shape[1]
+    if len(clf.classes_) < 3:
+        raise ValueError(f"a quick classifier needs at least three classes; it was trained on {len(clf.classes_)}")
 
 
 def entity_intents(training_data: TrainingData) -> set[str]:
@@ -83,14 +140,9 @@ class QuickIntent(TunedLogisticRegression):
         return super().train(training_data)
 
     def persist(self) -> None:
-        """Save the regression's weights and classes (plain arrays, no pickle) and the intents left to DIET.
-
-        Rasa's own persistence (skops) imports every scikit-learn estimator on loading, which took
-        9 s of the server's cold start on a machine of this kind; the arrays load in milliseconds.
-        """
+        """Save the regression (:func:`save_regression`) and the intents that carry entities."""
         with self._model_storage.write_to(self._resource) as model_dir:
-            np.savez(model_dir / _WEIGHTS_FILE, coef=self.clf.coef_, intercept=self.clf.intercept_,
-                     classes=self.clf.classes_.astype(str))
+            save_regression(self.clf, model_dir / _WEIGHTS_FILE)
             (model_dir / _ENTITY_INTENTS_FILE).write_text(json.dumps(sorted(self.entity_intents)))
 
     @classmethod
@@ -105,14 +157,8 @@ class QuickIntent(TunedLogisticRegression):
         """Load the trained regression; a model without it is an error, not an untrained classifier."""
         component = cls({**cls.get_default_config(), **config}, execution_context.node_name, model_storage, resource)
         with model_storage.read_from(resource) as model_dir:
-            with np.load(model_dir / _WEIGHTS_FILE, allow_pickle=False) as weights:
-                component.clf.coef_, component.clf.intercept_ = weights["coef"], weights["intercept"]
-                component.clf.classes_ = weights["classes"]
+            load_regression(component.clf, model_dir / _WEIGHTS_FILE)
             component.entity_intents = set(json.loads((model_dir / _ENTITY_INTENTS_FILE).read_text()))
-        component.clf.n_features_in_ = component.clf.coef_.shape[1]
-        if len(component.clf.classes_) < 3:  # two classes make scikit-learn's regression binary, not multinomial
-            raise ValueError(f"the quick classifier needs at least three intents; it was trained on "
-                             f"{len(component.clf.classes_)}")
         return component
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -133,31 +179,8 @@ class QuickIntent(TunedLogisticRegression):
         return messages
 
     def _probabilities(self, message: Message) -> np.ndarray | None:
-        """The regression's probability of each class for the message; None for a message without sparse features.
-
-        What ``predict_proba`` gives (a softmax of the decision function: the regression is
-        multinomial), read straight off the feature matrices. Building a scikit-learn row through
-        Rasa's ``Message.get_sparse_features`` deep-copied every feature matrix, the sequence ones
-        too, then stacked them: 3.5 ms of a 16 ms parse on a machine of this kind; this takes about 0.2.
-        """
-        blocks = _sentence_blocks(message)
-        # A message with no features (only spaces, say) has nothing to read: DIET deals with it as before.
-        if not blocks or not isinstance(blocks[0], spmatrix):
-            return None
-        coef = self.clf.coef_
-        scores, column = self.clf.intercept_.copy(), 0
-        for block in blocks:
-            width = block.shape[-1]
-            if isinstance(block, spmatrix):
-                row = block.tocoo()
-                scores += coef[:, column + row.col] @ row.data
-            else:
-                scores += coef[:, column:column + width] @ np.ravel(block)
-            column += width
-        if column != coef.shape[1]:
-            raise ValueError(f"the message has {column} sentence features; the regression was trained on "
-                             f"{coef.shape[1]}")
-        return softmax(scores[np.newaxis, :])[0]
+        """The regression's probability of each class for the message; None for a message without sparse features."""
+        return probabilities(self.clf, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave the training data as it is (the regression's guesses are no one's input)."""

@@ -102,7 +102,7 @@ def test_a_regression_of_two_intents_does_not_load(tmp_path: Path) -> None:
     context = ExecutionContext(GraphSchema({}), "quick")
     examples = [_message(word, intent) for word, intent in list(INTENTS.items())[:2] for _ in range(5)]
     QuickIntent.create(QuickIntent.get_default_config(), storage, resource, context).train(TrainingData(examples))
-    with pytest.raises(ValueError, match="at least three intents; it was trained on 2"):
+    with pytest.raises(ValueError, match="at least three classes; it was trained on 2"):
         QuickIntent.load(QuickIntent.get_default_config(), storage, resource, context)
 
 
