@@ -18,7 +18,7 @@ model, its training and its output for the messages it runs on are Rasa's own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -84,11 +84,13 @@ class FaqResponseSelector(ResponseSelector):
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> FaqResponseSelector:
         """Rasa's selector and, when configured, the key regression; a trained model without it is an error."""
-        selector = super().load(config, model_storage, resource, execution_context, **kwargs)
-        assert isinstance(selector, FaqResponseSelector)
+        selector = cast(FaqResponseSelector, super().load(config, model_storage, resource, execution_context, **kwargs))
         if selector.component_config["quick_threshold"] is not None and selector.model is not None:
             selector.key_regression = selector._new_regression()
             with model_storage.read_from(resource) as model_dir:
+                if not (model_dir / _KEYS_FILE).exists():
+                    raise ValueError("the model's FAQ selector was trained without the key regression that "
+                                     "config.yml asks for (quick_threshold); train the model again")
                 load_regression(selector.key_regression, model_dir / _KEYS_FILE)
         return selector
 

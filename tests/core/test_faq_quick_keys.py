@@ -128,7 +128,7 @@ def test_the_confidences_are_scikit_learns(tmp_path: Path) -> None:
 
 
 def test_a_model_trained_without_the_regression_does_not_load_with_it(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ValueError, match="trained without the key regression"):
         _selector(tmp_path, threshold=0.9, trained_with=None)
 
 
