@@ -74,6 +74,22 @@ _INSTANT = re.compile(
 _NOT_NOW = re.compile(r"\bnot\s+(?:right\s+|just\s+)?now\b", re.I)
 # Frequencies candidates ask for that alerts do not offer: the re-ask says so.
 _NOT_OFFERED_FREQUENCY = re.compile(r"\b(weekly|week|weeks|fortnight\w*|monthly|month|months)\b", re.I)
+# A message that is nothing but a frequency ("every fortnight", "once a day please", "as soon as they come in"):
+# at the how-often question it is the answer whatever intent the NLU reads into it ("once a day" and "every
+# fortnight" read as goodbyes, "as soon as they come in" as an FAQ question). Under such an intent a message
+# with more to it is not: "bye for now" and "thanks, that's all for now" had set instant alerts ("now").
+_ONLY_A_FREQUENCY = re.compile(
+    r"^\W*(?:(?:just|maybe|erm|um|hmm|ok|okay|oh|er|no|nah|yes|yeah|yep|actually|sorry|"
+    r"(?:i'?d|i\s+would|i'?ll|i)\s+(?:like|prefer|want|have|take)(?:\s+them|\s+it)?|make\s+it|let'?s\s+do|go\s+for|"
+    r"(?:send|email|e-mail|message)\s+(?:them|me|it)(?:\s+to\s+me)?)\W+)*(?:"
+    r"(?:(?:once|twice)\s+(?:a|per|every)\s+|every\s+(?:other\s+|two\s+|2\s+|single\s+)?|each\s+|per\s+|bi-?)?"
+    r"(?:day|week|fortnight|month|daily|weekly|fortnightly|monthly)s?"
+    r"|as\s+soon\s+as\s+(?:possible|(?:they|one|jobs?|new\s+ones?|there'?s\s+one)\s+"
+    r"(?:come|comes|appear|appears|are\s+posted|is\s+posted|arrive|arrives|go\s+live|goes\s+live)(?:\s+in|\s+up)?)"
+    r"|asap|instant(?:ly)?|immediately|straight\s+away|right\s+away|in\s+real\s+time|every\s+time"
+    r"|when(?:ever)?\s+(?:they|one|a\s+new\s+one|new\s+ones)\s+(?:come|comes)\s+in)"
+    r"(?:\W+(?:please|pls|plz|thanks|thank you|ta|is fine|would be good|would be great|if possible|ideally))*\W*$",
+    re.I)
 _BY_EMAIL = re.compile(r"\b(e-?mail|inbox|mail)\b|@", re.I)
 _IN_CHAT = re.compile(r"\b(here|chat|telegram|slack|this app|message me|dm|direct message|in this)\b", re.I)
 # "(just) send them here", "message me on telegram instead", "here please": at the address question this
@@ -92,6 +108,9 @@ _LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts
 # Never an answer to how often or where to, whatever words it holds ("now what?"). Only this intent: the
 # NLU reads real answers as others ("once a day" as a goodbye), and the form must take them first.
 _NOT_AN_ANSWER = frozenset({"what_next"})
+# Intents under which a frequency's words count only in a plain answer (_ONLY_A_FREQUENCY): "thanks, that's all
+# for now", not understood (nlu_fallback), had set instant alerts.
+_UNSURE_ANSWERS = INTERRUPTIONS | {"nlu_fallback"}
 
 
 def requester_of(tracker: Tracker) -> Requester:
@@ -342,13 +361,16 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
     ) -> dict[str, Any]:
         """Instant or daily, from a button or from words; an unclear answer is re-asked."""
         chosen = next(iter(_entity_values(tracker, "alert_frequency")), None)
-        if chosen is None and _intent(tracker) not in _NOT_AN_ANSWER and (
-                self._asked(tracker, "alert_frequency") or _STATED_FREQUENCY.search(_text(tracker))):
-            chosen = parse_frequency(_text(tracker))
+        text, intent = _text(tracker), _intent(tracker)
+        plain = bool(_ONLY_A_FREQUENCY.match(text))
+        # Under an interruption's intent, or one the NLU is unsure of, only a plain frequency is an answer.
+        if chosen is None and intent not in _NOT_AN_ANSWER and (plain or intent not in _UNSURE_ANSWERS) and (
+                self._asked(tracker, "alert_frequency") or _STATED_FREQUENCY.search(text)):
+            chosen = parse_frequency(text)
         if chosen in (Frequency.INSTANT.value, Frequency.DAILY.value):
             return {"alert_frequency": chosen}
-        if self._answers(tracker, "alert_frequency"):
-            unclear = ("utter_alert_frequency_not_offered" if _NOT_OFFERED_FREQUENCY.search(_text(tracker))
+        if self._answers(tracker, "alert_frequency") or (self._asked(tracker, "alert_frequency") and plain):
+            unclear = ("utter_alert_frequency_not_offered" if _NOT_OFFERED_FREQUENCY.search(text)
                        else "utter_alert_frequency_unclear")
             dispatcher.utter_message(response=unclear)
             return {"alert_frequency": None}

@@ -190,6 +190,45 @@ async def test_an_unclear_answer_is_asked_again_with_the_choices_and_a_question_
     assert slots["alert_frequency"] == "daily" and slots["requested_slot"] == "alert_email"
 
 
+@pytest.mark.parametrize("intent", ["goodbye", "thank", "inform", "out_of_scope"])
+@pytest.mark.parametrize("text", ["every fortnight", "once a week please", "Monthly.", "every 2 weeks"])
+async def test_a_frequency_not_offered_is_named_and_asked_again_whatever_the_intent(text: str, intent: str):
+    """A model read "every fortnight" as a goodbye, which ended the sign-up."""
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert said == ["utter_alert_frequency_not_offered"]
+    assert slots["alert_frequency"] is None and slots["requested_slot"] == "alert_frequency"
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    ("once a day", "goodbye", "daily"), ("every day please", "goodbye", "daily"),
+    ("as soon as they come in", "faq", "instant"), ("straight away thanks", "thank", "instant"),
+    ("ok, daily", "deny", "daily"), ("send them as soon as they come in", "thank", "instant"),
+])
+async def test_a_plain_frequency_is_the_answer_whatever_the_intent(text: str, intent: str, expected: str):
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert slots["alert_frequency"] == expected and said == []
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("bye for now", "goodbye"), ("thanks, that's all for now", "thank"), ("have a good day", "goodbye"),
+    ("it's been two weeks since my interview, should i chase?", "faq"), ("no, not now", "deny"),
+])
+async def test_a_message_with_more_than_a_frequency_keeps_its_intent(text: str, intent: str):
+    """"bye for now" had set instant alerts ("now") and carried on with the sign-up."""
+    slots, said = await validate(tracker(text, intent, alert_criteria=CRITERIA, requested_slot="alert_frequency"))
+    assert said == [] and "alert_frequency" not in slots
+
+
+async def test_a_message_not_understood_is_asked_again_not_taken_for_its_words():
+    """Not understood (nlu_fallback), "thanks, that's all for now" had set instant alerts ("now")."""
+    slots, said = await validate(tracker("thanks, that's all for now", "nlu_fallback", alert_criteria=CRITERIA,
+                                         requested_slot="alert_frequency"))
+    assert said == ["utter_alert_frequency_unclear"] and slots["alert_frequency"] is None
+    slots, said = await validate(tracker("once a day please", "nlu_fallback", alert_criteria=CRITERIA,
+                                         requested_slot="alert_frequency"))
+    assert slots["alert_frequency"] == "daily" and said == []
+
+
 @pytest.mark.parametrize(("text", "intent", "slot"), [
     ("now what", "what_next", "alert_frequency"),  # "now" is otherwise "as soon as they come in"
     ("no, not now", "deny", "alert_frequency"),
