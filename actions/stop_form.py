@@ -14,32 +14,17 @@ unless it is nothing but a stop word.
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import ValidateHandoffForm
+from recruitbot.alert_words import is_bare_stop
 
 # What each form says when it is stopped (the same as for a "no").
 CANCELLED = {"alert_form": "utter_alert_cancelled", "handoff_form": "utter_handoff_cancelled"}
 FREE_TEXT_ANSWERS = {"handoff_form": "handoff_question"}
-
-# "stop", "cancel that", "ok stop it please", "stop the sign up", "cancel this request".
-_FILLER = r"(?:no|nah|ok|okay|oh|actually|please|just|wait|sorry|can\s+you|could\s+you|i\s+want\s+to)"
-_BARE_STOP = re.compile(
-    rf"^\W*(?:{_FILLER}\W+)*(?:stop|cancel|quit|exit|abort|end)"
-    r"(?:\W+(?:it|that|this|now|please|then|thanks|the|sign\s?-?up|request|form|alerts?))*\W*$",
-    re.IGNORECASE,
-)
-
-
-def is_bare_stop(text: str) -> bool:
-    """True when the message says nothing but "stop this"."""
-    return bool(_BARE_STOP.match(text.strip()))
-
 
 def in_form(tracker: Tracker) -> str | None:
     """The form this conversation is in, if it is one this module can stop."""

@@ -122,6 +122,10 @@ def test_a_job_alert_sign_up_list_stop_and_forget_me(stack: Stack, var: Path) ->
     [unclear, again] = texts(stack, sender, "hmm")
     assert (unclear, again) == (response_texts("utter_alert_frequency_unclear")[0],
                                 response_texts("utter_ask_alert_frequency")[0])
+    # A frequency alerts do not offer, whatever the NLU reads into it (a model read this one as a goodbye).
+    [not_offered, again] = texts(stack, sender, "every fortnight")
+    assert (not_offered, again) == (response_texts("utter_alert_frequency_not_offered")[0],
+                                    response_texts("utter_ask_alert_frequency")[0])
     assert texts(stack, sender, "once a day please") == response_texts("utter_ask_alert_email")
     [refusal, reask] = texts(stack, sender, "jo.bloggs@@example")
     assert refusal.startswith("That email address doesn't look right")
@@ -176,6 +180,11 @@ def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, 
     assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]
     assert texts(stack, sign_up, "stop") == response_texts("utter_alert_cancelled")
     assert texts(stack, sign_up, "what alerts have I got?") == response_texts("utter_alerts_none_website")
+
+    # A goodbye is not an answer for its "now": it ends the sign-up.
+    sign_up = f"e2e-{uuid.uuid4().hex}"
+    assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]
+    assert texts(stack, sign_up, "bye for now") == response_texts("utter_alert_cancelled_goodbye")
 
     sign_up = f"e2e-{uuid.uuid4().hex}"
     assert texts(stack, sign_up, "job alerts for admin in leeds") == response_texts("utter_ask_alert_frequency")[:1]

@@ -44,7 +44,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from recruitbot.alert_words import ABOUT_ALERTS
+from recruitbot.alert_words import ABOUT_ALERTS, is_bare_stop
 from recruitbot.evaluate import predicted_label
 from recruitbot.nlu.faq_keys import selection
 
@@ -196,6 +196,21 @@ class ChangeOfMind(_PlainComponent):
         """``deny`` for "i changed my mind", "never mind", "forget it"."""
         if is_change_of_mind(text):
             _set_intent(message, "deny")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class BareStop(_PlainComponent):
+    """A message that only says "stop" or "cancel that" is ``unsubscribe_alerts``. Goes after ChangeOfMind.
+
+    That is how the NLU mostly reads it, and what ``actions/stop_form.py`` turns into "stop this form"
+    in the middle of one. A model read "cancel that" as not understood, and the alert sign-up then took
+    it for a mistyped email address.
+    """
+
+    def correct(self, message: Message, text: str) -> None:
+        """``unsubscribe_alerts`` for "stop", "cancel that", "ok stop it please" (not for "quit": ChangeOfMind's)."""
+        if is_bare_stop(text) and not is_change_of_mind(text) and predicted_label(message.as_dict_nlu()) != "deny":
+            _set_intent(message, "unsubscribe_alerts")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

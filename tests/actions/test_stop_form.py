@@ -15,7 +15,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.alerts import ActionChangeAlerts
-from actions.stop_form import is_bare_stop
+from recruitbot.alert_words import is_bare_stop
 from recruitbot.alerts.model import Requester, Status
 from recruitbot.alerts.service import AlertService
 from recruitbot.db import make_engine

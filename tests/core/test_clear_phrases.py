@@ -11,9 +11,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from recruitbot.alert_words import is_bare_stop
 from recruitbot.evaluate import DEV, HELDOUT, predicted_label
 from recruitbot.nlu.clear_phrases import (
     AgencyActs,
+    BareStop,
     ChangeOfMind,
     OfferNews,
     WhatNow,
@@ -88,7 +90,7 @@ def test_news_that_is_bad_hoped_for_or_asked_about_is_not_good_news(text: str) -
     assert not tells_offer_news(text)
 
 
-def _component(cls: type[ChangeOfMind] | type[WhatNow] | type[OfferNews], tmp_path: Any) -> Any:
+def _component(cls: type[ChangeOfMind] | type[WhatNow] | type[OfferNews] | type[BareStop], tmp_path: Any) -> Any:
     return cls.create({}, LocalModelStorage(tmp_path), Resource("phrases"), ExecutionContext(GraphSchema({}), "t"))
 
 
@@ -203,6 +205,23 @@ def test_questions_about_chasing_it_oneself_are_left_to_the_model(text: str) -> 
     assert not asks_agency_to_act(text)
 
 
+@pytest.mark.parametrize(("text", "intent"), [("cancel that", "nlu_fallback"), ("stop", "affirm"),
+                                             ("ok stop it please", "goodbye"), ("cancel", "unsubscribe_alerts")])
+def test_a_bare_stop_becomes_a_stop_of_the_alerts_which_a_form_takes_as_stop_this(
+        tmp_path: Any, text: str, intent: str) -> None:
+    message = _message(text, intent, 0.55)
+    _component(BareStop, tmp_path).process([message])
+    assert message.get("intent") == {"name": "unsubscribe_alerts", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(("text", "intent"), [("quit", "deny"), ("no, stop", "deny"), ("stop my alerts", "edit_alert"),
+                                             ("stop looking for jobs for me", "search_vacancies")])
+def test_a_no_or_a_stop_with_more_to_it_keeps_its_intent(tmp_path: Any, text: str, intent: str) -> None:
+    message = _message(text, intent, 0.9)
+    _component(BareStop, tmp_path).process([message])
+    assert message.get("intent") == {"name": intent, "confidence": 0.9}
+
+
 def test_asking_the_agency_to_act_becomes_a_request_for_a_consultant(tmp_path: Any) -> None:
     message = _message("ok thanks, can you chase them for me?", "thank", 0.97)
     _component(AgencyActs, tmp_path).process([message])
@@ -225,4 +244,7 @@ def test_every_example_the_phrases_match_already_has_the_label_they_give() -> No
                 matched += 1
                 assert label == "human_handoff", text
             assert not is_what_now(text), text  # what_next has no examples: none may be read as it
+            if is_bare_stop(text) and not is_change_of_mind(text):
+                matched += 1
+                assert label == "unsubscribe_alerts", text
     assert matched >= 5  # the check has examples to check
