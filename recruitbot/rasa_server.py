@@ -44,7 +44,9 @@ still apply (that turn's apology is dropped with the form's events); the next me
 It also checks each response against Rasa's schema for it faster: ``RemoteAction._validate_action_result``
 calls ``jsonschema.validate``, which checks the schema itself and compiles a validator on every call
 (``jsonschema/validators.py``: ``cls.check_schema(schema)``, then ``cls(schema)``), about 15 ms of a
-turn's CPU here. :class:`BoundedRemoteAction` does both once; an invalid response still gets Rasa's error.
+turn's CPU here. :class:`BoundedRemoteAction` does both once, and checks each event against the one event
+type it names instead of all 23 (:class:`ResponseCheck`, the same answer in a tenth of the time); an invalid
+response still gets Rasa's error.
 
 The model loads without tracing a training step (:func:`install_fast_model_load`). To give each
 TensorFlow model (DIET, the ResponseSelector) its variables before reading their trained values,
@@ -210,14 +212,56 @@ class BoundedRemoteAction(RemoteAction):
         return candidates
 
 
-@functools.cache
-def _response_validator() -> Validator:
+def _compiled(schema: dict[str, Any]) -> Validator:
     # What jsonschema.validate(result, schema) does on every call, done once: pick the draft's
     # validator class, check the schema against its meta-schema, compile it.
-    schema = RemoteAction.action_response_format_spec()
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
     return validator_class(schema)
+
+
+class ResponseCheck:
+    """Rasa's schema for an action server's response, checked with the answer ``jsonschema`` gives, in less time.
+
+    Each event in the response must match exactly one of the schema's 23 event types (a ``oneOf``),
+    and ``jsonschema`` validates every event against all 23 in full to count the matches: 1.9 ms for
+    a search's response of seven events here, 6 % of the Rasa server's busy time. Each type's schema
+    requires its own ``"event"`` value (a ``const``) and no two share one, so every type but the one
+    an event names fails on that value: the event matches exactly one type exactly when it matches
+    the type it names. This checks the response without the ``oneOf``, then each event against the
+    type it names only. A schema not of that shape (another Rasa) is checked whole, as before.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self._whole: Validator | None = None
+        events = schema.get("properties", {}).get("events", {})
+        item = events.get("items", {}) if isinstance(events, dict) else {}
+        types = item.get("oneOf") if isinstance(item, dict) else None
+        names = [kind.get("properties", {}).get("event", {}).get("const") for kind in types or []]
+        if not types or None in names or len(set(names)) != len(names):
+            self._whole = _compiled(schema)
+            return
+        without_types = {**schema, "properties": {**schema["properties"], "events": {
+            **events, "items": {key: value for key, value in item.items() if key != "oneOf"}}}}
+        self._outline = _compiled(without_types)
+        self._types = {name: _compiled(kind) for name, kind in zip(names, types, strict=True)}
+
+    def is_valid(self, response: Any) -> bool:
+        """True exactly when ``jsonschema.validate(response, schema)`` would raise nothing."""
+        if self._whole is not None:
+            return bool(self._whole.is_valid(response))
+        if not self._outline.is_valid(response):
+            return False
+        for event in response.get("events") or []:  # objects with a string "event": the outline says so
+            kind = self._types.get(event["event"])
+            if kind is None or not kind.is_valid(event):
+                return False
+        return True
+
+
+@functools.cache
+def _response_validator() -> ResponseCheck:
+    return ResponseCheck(RemoteAction.action_response_format_spec())
 
 
 def _failure(exc: RasaException) -> str:
