@@ -81,7 +81,9 @@ Custom action calls reuse their connections (recruitbot/kept_alive.py): Rasa ope
 and connection for every call; :class:`BoundedRemoteAction` calls through one kept-alive session, which
 :func:`install_session_close` closes when the server stops.
 The rule policy finds the rules that apply with the same answers about ten times faster
-(recruitbot/rule_search.py, installed by :func:`main`).
+(recruitbot/rule_search.py), and the policies' states of the conversation are carried on from their
+last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py); both
+are installed by :func:`main`.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
-from recruitbot import rule_search
+from recruitbot import rule_search, state_history
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -382,12 +384,13 @@ def fast_model_load() -> Iterator[None]:
 
 
 def main() -> None:
-    """Rasa's command line (``run``, ``shell``, ...) with the bound, fast model load, heap freeze and rule search."""
+    """Rasa's command line (``run``, ``shell``, ...) with the bound, the model load, heap freeze, rules and states."""
     install_action_bound(load_settings().action_timeout_seconds)
     install_session_close()
     install_fast_model_load()
     install_heap_freeze()
     rule_search.install()
+    state_history.install()
     rasa_main()
 
 

@@ -31,11 +31,12 @@ from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 State = Mapping[str, Mapping[str, Any]]
 
-# A rule's states newest first, each as (state type, ((key, value), ...)) with the values' lists as tuples.
-_Prepared = tuple[tuple[tuple[str, tuple[tuple[str, Any], ...]], ...], ...]
+# A rule's state as (state type, ((key, value), ...)) pairs, the values' lists as tuples; its states newest first.
+_PreparedState = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+_Prepared = tuple[_PreparedState, ...]
 
 
-def _prepared_state(state: State) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _prepared_state(state: State) -> _PreparedState:
     """A rule's state as pairs, with its lists as tuples (JSON gave back the tuples of its values as lists)."""
     return tuple(
         (state_type, tuple((key, tuple(value) if isinstance(value, list) else value) for key, value in values.items()))
@@ -48,7 +49,7 @@ def _prepared(rule_key: str) -> _Prepared:
     return tuple(_prepared_state(state) for state in reversed(RulePolicy._rule_key_to_state(rule_key)))
 
 
-def _matches(rule_state: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...], state: State) -> bool:
+def _matches(rule_state: _PreparedState, state: State) -> bool:
     """Rasa's ``_does_rule_match_state`` on a prepared rule state."""
     for state_type, rule_sub_state in rule_state:
         sub_state = state.get(state_type, {})
@@ -62,7 +63,7 @@ def _matches(rule_state: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...], st
     return True
 
 
-def _has_previous_action(rule_state: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]) -> bool:
+def _has_previous_action(rule_state: _PreparedState) -> bool:
     return any(state_type == PREVIOUS_ACTION and bool(sub_state) for state_type, sub_state in rule_state)
 
 

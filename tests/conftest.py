@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,3 +18,12 @@ def trained_model() -> Path:
     from recruitbot.train import ensure_trained
 
     return ensure_trained()
+
+
+@pytest.fixture(scope="session")
+def loaded_agent(trained_model: Path) -> Any:
+    """The trained model loaded as Rasa's ``Agent`` (no action server, no tracker store of ours)."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(trained_model))
+

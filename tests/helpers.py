@@ -61,3 +61,25 @@ def running_stack(model: Path, var: Path, *, unset: tuple[str, ...] = (), **env:
         stack = Stack(Ports(rasa=free_port(), actions=free_port(), web=free_port()), model, log_dir=var / "logs")
         with stack.running():
             yield stack
+
+
+def graph_component(agent: Any, component_type: type) -> Any:
+    """The loaded agent's one graph component of exactly this type (RulePolicy is a MemoizationPolicy too)."""
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    [component] = [node._component for node in nodes if type(node._component) is component_type]
+    return component
+
+
+def story_trackers(domain: Any) -> list[Any]:
+    """The trackers of every story and rule of the training data and of the conversation tests."""
+    from rasa.core.training import load_data
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    from recruitbot.settings import PROJECT_ROOT
+
+    importer = TrainingDataImporter.load_from_config(
+        str(PROJECT_ROOT / "config.yml"),
+        str(PROJECT_ROOT / "domain.yml"),
+        [str(PROJECT_ROOT / "data"), str(PROJECT_ROOT / "tests" / "test_stories.yml")],
+    )
+    return load_data(importer, domain, augmentation_factor=0)

@@ -12,21 +12,18 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, SHOULD_NOT_BE_SET, RulePolicy
-from rasa.core.training import load_data
 from rasa.shared.core.constants import ACTIVE_LOOP, PREVIOUS_ACTION, USER
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.importers.importer import TrainingDataImporter
 
 from recruitbot import rule_search
-from recruitbot.settings import PROJECT_ROOT
+from tests.helpers import graph_component, story_trackers
 
 pytestmark = pytest.mark.model
 
@@ -34,21 +31,8 @@ RASAS_SEARCH = RulePolicy._get_possible_keys
 
 
 @pytest.fixture(scope="module")
-def policy_and_domain(trained_model: Path) -> tuple[RulePolicy, Domain]:
-    agent = Agent.load(str(trained_model))
-    assert agent.processor is not None
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[attr-defined]
-    [policy] = [node._component for node in nodes if isinstance(node._component, RulePolicy)]
-    return policy, agent.domain
-
-
-def _trackers(domain: Domain) -> list[DialogueStateTracker]:
-    importer = TrainingDataImporter.load_from_config(
-        str(PROJECT_ROOT / "config.yml"),
-        str(PROJECT_ROOT / "domain.yml"),
-        [str(PROJECT_ROOT / "data"), str(PROJECT_ROOT / "tests" / "test_stories.yml")],
-    )
-    return load_data(importer, domain, augmentation_factor=0)
+def policy_and_domain(loaded_agent: Agent) -> tuple[RulePolicy, Domain]:
+    return graph_component(loaded_agent, RulePolicy), loaded_agent.domain
 
 
 def _prediction_points(trackers: list[DialogueStateTracker], domain: Domain) -> Iterator[DialogueStateTracker]:
@@ -63,7 +47,7 @@ def _prediction_points(trackers: list[DialogueStateTracker], domain: Domain) -> 
 @pytest.fixture(scope="module")
 def points(policy_and_domain: tuple[RulePolicy, Domain]) -> list[DialogueStateTracker]:
     _, domain = policy_and_domain
-    found = list(_prediction_points(_trackers(domain), domain))
+    found = list(_prediction_points(story_trackers(domain), domain))
     assert len(found) > 250
     return found
 
