@@ -324,6 +324,14 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
             bool(_SEND_HERE.search(text)) and _intent(tracker) not in _LEAVES_SIGN_UP
             and not self._changes_criteria(tracker))
 
+    def _answers_with_a_search(self, tracker: Tracker) -> bool:
+        """Asked what to look out for, jobs named as a search ("marketing in Manchester") are the answer.
+
+        The question's own example reads as a search; taken as a detour, the search ran and the same question
+        came back, over and over.
+        """
+        return self._asked(tracker, "alert_criteria") and _intent(tracker) == "search_vacancies"
+
     @staticmethod
     def _changes_criteria(tracker: Tracker) -> bool:
         return bool(_named_criteria(tracker)) and tracker.get_slot("requested_slot") != "alert_criteria"
@@ -336,7 +344,7 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         if current is None and tracker.get_slot("requested_slot") is None:
             return {"alert_criteria": asdict(_with_place_names(criteria_from(tracker)))}
         named = _named_criteria(tracker)
-        if named and _intent(tracker) not in INTERRUPTIONS:
+        if named and (_intent(tracker) not in INTERRUPTIONS or self._answers_with_a_search(tracker)):
             changed = replace(_criteria(current), **named)
             if current is not None and not self._asked(tracker, "alert_criteria"):
                 dispatcher.utter_message(response="utter_alert_criteria_changed",

@@ -149,6 +149,20 @@ async def test_with_no_criteria_it_asks_what_to_look_for_and_explains_until_it_h
     assert said == []
 
 
+async def test_asked_what_to_look_out_for_jobs_named_as_a_search_are_the_answer():
+    # The NLU reads "marketing in Manchester" as a search; at this question it is the answer, not a detour.
+    text = "marketing in Manchester"
+    found = tagged(text, keyword="marketing", location="Manchester")
+    slots, said = await validate(tracker(text, "search_vacancies", found, requested_slot="alert_criteria"))
+    assert slots["alert_criteria"]["keyword"] == "marketing" and slots["alert_criteria"]["location"] == "Manchester"
+    assert slots["requested_slot"] == "alert_frequency" and said == []
+
+    # Asked something else, a search is still a detour: the rules run it, then the same question comes back.
+    slots, said = await validate(tracker(text, "search_vacancies", found, alert_criteria=CRITERIA,
+                                         requested_slot="alert_frequency"))
+    assert "alert_criteria" not in slots and said == []
+
+
 @pytest.mark.parametrize(("answer", "expected"), [
     ("once a day please", "daily"), ("a daily digest", "daily"), ("every morning", "daily"),
     ("straight away", "instant"), ("as soon as they come in", "instant"), ("ASAP", "instant"),
