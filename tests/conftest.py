@@ -26,4 +26,3 @@ def loaded_agent(trained_model: Path) -> Any:
     from rasa.core.agent import Agent
 
     return Agent.load(str(trained_model))
-

@@ -106,9 +106,10 @@ def _altered(state: dict[str, Any], domain: Domain, rng: random.Random) -> dict[
 def _cases(policy: RulePolicy, domain: Domain, points: list[DialogueStateTracker]) -> list[list[dict[str, Any]]]:
     rng = random.Random(20261127)
     real = _states(policy, domain, points)
+    non_empty = [states for states in real if states]
     altered = []
     for _ in range(3000):
-        states = list(rng.choice([states for states in real if states]))
+        states = list(rng.choice(non_empty))
         for _ in range(rng.randint(1, 3)):
             index = len(states) - 1 - min(rng.randrange(4), len(states) - 1)
             states[index] = _altered(states[index], domain, rng)
