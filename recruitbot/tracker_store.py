@@ -20,8 +20,10 @@ With SQLite, the Rasa server is the only process that writes the tracker file
 
 Safety rules:
 
-- a tracker is kept only once saved, and only when Rasa's own read would give the same events
-  (Rasa reads the latest session only: the events from the last ``SessionStarted`` on);
+- a tracker is kept only once saved, and as Rasa's own read would make it (Rasa reads the latest
+  session only: the events from the last ``SessionStarted`` on; when the tracker holds more, such
+  as a new session's ``action_session_start``, the events Rasa would read are replayed on a new
+  tracker, as its read replays them, without asking the database);
 - a kept tracker is handed out once: while it is out (a turn is running, or failed before its
   save), any other read reads the database, and only that same tracker object is saved without
   counting;
@@ -34,9 +36,10 @@ Safety rules:
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +48,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import Session, sessionmaker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 DEFAULT_CACHE_SIZE = 512
@@ -68,7 +72,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         """Rasa's arguments (``dialect``, ``db``, ...), plus how many conversations to keep (0: none)."""
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
-        self._stored: dict[str, int] = {}  # sender id -> events stored, for the save under way
         super().__init__(*args, **kwargs)
         size = int(cache_size)
         if size < 0:
@@ -127,25 +130,48 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return conversation_id in self._saved or await super().retrieve(conversation_id) is not None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save; then keep the tracker, when reading it back would give the same events."""
-        saved = self._saved.pop(tracker.sender_id, None)
-        if saved is not None and saved.tracker is tracker:
-            self._stored[tracker.sender_id] = saved.stored
-        try:
+        """Rasa's save (its rows in one statement); then keep the tracker as Rasa's read would make it."""
+        if not self._cache_size:
             await super().save(tracker)
-        finally:
-            self._stored.pop(tracker.sender_id, None)
-        if self._cache_size and reads_back_whole(tracker):
-            self._saved[tracker.sender_id] = _Saved(tracker, len(tracker.events))
-            while len(self._saved) > self._cache_size:
-                self._saved.popitem(last=False)
+            return
+        saved = self._saved.pop(tracker.sender_id, None)
+        await self._insert(tracker, saved.stored if saved is not None and saved.tracker is tracker else None)
+        kept = self._as_read_back(tracker)
+        self._saved[tracker.sender_id] = _Saved(kept, len(kept.events))
+        while len(self._saved) > self._cache_size:
+            self._saved.popitem(last=False)
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The events to store: past those this store knows are stored, or past Rasa's count of them."""
-        stored = self._stored.get(tracker.sender_id)
-        if stored is None:
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, stored, len(tracker.events))
+    async def _insert(self, tracker: DialogueStateTracker, stored: int | None) -> None:
+        """``SQLTrackerStore.save``: the same rows, written by one statement instead of an ORM object each.
+
+        ``stored`` is how many of the tracker's events are in the database, when this store knows
+        it; otherwise Rasa counts them, as its own save does.
+        """
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            if stored is None:
+                new = self._additional_events(session, tracker)
+            else:
+                new = itertools.islice(tracker.events, stored, len(tracker.events))
+            rows = [event_row(tracker.sender_id, event) for event in new]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    def _as_read_back(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """``tracker`` itself when Rasa's read of it gives its events, else that read made from its events.
+
+        ``SQLTrackerStore.retrieve`` makes a new tracker from the stored events, in the order saved,
+        whose timestamp is not before the latest ``SessionStarted`` (all of them when there is none),
+        and the save after it writes the events past as many as that read returns. Rasa logs
+        ``action_session_start`` before the events it makes, with an earlier timestamp, so the first
+        save of every session holds an event that Rasa's read leaves out: the tracker kept is then
+        those same events replayed on a new tracker, as Rasa's read replays them.
+        """
+        read = read_back(tracker)
+        if len(read) == len(tracker.events):
+            return tracker
+        return DialogueStateTracker.from_events(tracker.sender_id, read, self.domain.slots)
 
 
 def _write_ahead_log(connection: sqlite3.Connection, _record: Any) -> None:
@@ -153,17 +179,27 @@ def _write_ahead_log(connection: sqlite3.Connection, _record: Any) -> None:
     connection.execute("PRAGMA journal_mode=WAL")
 
 
-def reads_back_whole(tracker: DialogueStateTracker) -> bool:
-    """Whether Rasa's read of the saved conversation gives exactly ``tracker``'s events.
+def event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The row ``SQLTrackerStore.save`` stores for ``event`` (its ``SQLEvent``'s columns)."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
-    ``SQLTrackerStore.retrieve`` returns the events, in the order saved, whose timestamp is not
-    before the latest ``SessionStarted`` (all of them when there is none). Its ``save`` then writes
-    the events past as many as that read returns, so a kept tracker must hold that read exactly.
-    Rasa logs ``action_session_start`` before the events it makes, with an earlier timestamp, so
-    the first save of every session is not kept: the next turn reads the database once.
+
+def read_back(tracker: DialogueStateTracker) -> list[Event]:
+    """The events of ``tracker`` that Rasa's read of the saved conversation returns, in their order.
+
+    ``SQLTrackerStore.retrieve`` returns the stored events whose timestamp is not before the latest
+    ``SessionStarted``, all of them when there is none.
     """
     starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
     if not starts:
-        return True
+        return list(tracker.events)
     latest = max(starts)
-    return all(event.timestamp >= latest for event in tracker.events)
+    return [event for event in tracker.events if event.timestamp >= latest]

@@ -13,11 +13,20 @@ from pathlib import Path
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    ConversationPaused,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from sqlalchemy import create_engine, event, text
 
-from recruitbot.tracker_store import CachedSQLTrackerStore, reads_back_whole
+from recruitbot.tracker_store import CachedSQLTrackerStore, read_back
 
 DOMAIN = Domain.from_dict({
     "intents": ["greet", "faq"],
@@ -57,11 +66,6 @@ def user_turn(clock: Clock, text_: str) -> list[Event]:
     ]
 
 
-def as_dicts(tracker: DialogueStateTracker | None) -> list[dict]:
-    assert tracker is not None
-    return [event.as_dict() for event in tracker.events]
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "tracker.db"
@@ -87,9 +91,22 @@ async def take_turn(store: CachedSQLTrackerStore, sender: str, events: list[Even
 
 
 async def two_turns(store: CachedSQLTrackerStore, sender: str, clock: Clock) -> DialogueStateTracker:
-    """A conversation's first turn (read back without its session start) and second (kept from then on)."""
+    """A conversation's first turn (kept as Rasa reads it back, without its session start) and second."""
     await take_turn(store, sender, session_start(clock) + user_turn(clock, "hi"))
     return await take_turn(store, sender, user_turn(clock, "hello?"))
+
+
+def state(tracker: DialogueStateTracker | None) -> dict:
+    """Everything a tracker holds: its events, slots, latest message and action, form, pause."""
+    assert tracker is not None
+    return tracker.current_state(EventVerbosity.ALL)
+
+
+def statements_run(store: CachedSQLTrackerStore) -> list[str]:
+    """The SQL statements the store runs from now on (a list that grows)."""
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
 
 
 def stored_rows(db: Path, sender: str) -> int:
@@ -103,19 +120,24 @@ async def test_the_tracker_saved_last_is_handed_back_and_is_what_the_database_ho
 ) -> None:
     clock = Clock()
     first = await take_turn(store, "alex", session_start(clock) + user_turn(clock, "hi"))
-    assert not reads_back_whole(first), "Rasa reads the session back without its action_session_start"
-    assert store.kept() == []
-    saved = await take_turn(store, "alex", user_turn(clock, "hello?"))
-    assert saved is not first
+    assert len(read_back(first)) == len(first.events) - 1, "Rasa reads it back without action_session_start"
     assert store.kept() == ["alex"]
+    statements = statements_run(store)
+    second = await store.retrieve("alex")
+    assert second is not first, "what is kept is the conversation as Rasa reads it back"
+    assert statements == [], "and it is handed out without asking the database"
+    assert state(second) == state(await rasa_store.retrieve("alex"))
+    second.update_with_events(user_turn(clock, "hello?"), DOMAIN, override_timestamp=False)
+    await store.save(second)
+    saved = second
     for text_ in ("temp jobs", "in Leeds", "thanks"):
         handed = await store.retrieve("alex")
         assert handed is saved, "the kept tracker is handed back, not read again"
-        assert as_dicts(handed) == as_dicts(await rasa_store.retrieve("alex"))
+        assert state(handed) == state(await rasa_store.retrieve("alex"))
         handed.update_with_events(user_turn(clock, text_), DOMAIN, override_timestamp=False)
         await store.save(handed)
     assert stored_rows(db, "alex") == 3 + 5 * 5, "every event stored once"
-    assert as_dicts(await store.retrieve("alex")) == as_dicts(await rasa_store.retrieve("alex"))
+    assert state(await store.retrieve("alex")) == state(await rasa_store.retrieve("alex"))
 
 
 async def test_a_tracker_is_handed_out_once_so_a_second_reader_and_a_failed_turn_read_the_database(
@@ -130,30 +152,56 @@ async def test_a_tracker_is_handed_out_once_so_a_second_reader_and_a_failed_turn
     in_turn.update_with_events(user_turn(clock, "unsaved"), DOMAIN, override_timestamp=False)
     reader = await store.retrieve("sam")
     assert reader is not in_turn
-    assert as_dicts(reader) == as_dicts(await rasa_store.retrieve("sam"))
+    assert state(reader) == state(await rasa_store.retrieve("sam"))
     assert "unsaved" not in [getattr(event, "text", None) for event in reader.events]
     # The next turn starts from the database, and everything it saves is stored exactly once.
     after = await take_turn(store, "sam", user_turn(clock, "again"))
-    assert as_dicts(after) == as_dicts(await rasa_store.retrieve("sam"))
+    assert state(after) == state(await rasa_store.retrieve("sam"))
     assert stored_rows(db, "sam") == 3 + 3 * 5
 
 
-async def test_a_new_session_is_read_from_the_database_once_and_kept_again_after(
+async def test_a_new_session_is_kept_as_rasa_reads_it_without_the_old_one(
     store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path
 ) -> None:
     clock = Clock()
     await two_turns(store, "kim", clock)
+    # The old session ends inside a form, paused, with a slot set: none of it is read back.
+    old = await store.retrieve("kim")
+    assert old is not None
+    old.update_with_events([ActiveLoop("job_alert_form", timestamp=clock()), SlotSet("requested_slot", "job_type",
+                                                                                   timestamp=clock()),
+                            ConversationPaused(timestamp=clock())], DOMAIN, override_timestamp=False)
+    await store.save(old)
     assert store.kept() == ["kim"]
     # The session expired: the processor adds a new session start to the tracker it retrieved.
     tracker = await take_turn(store, "kim", session_start(clock) + user_turn(clock, "back again"))
-    assert not reads_back_whole(tracker), "it also holds the old session, which Rasa does not read back"
-    assert store.kept() == []
-    again = await take_turn(store, "kim", user_turn(clock, "temp jobs"))
-    assert as_dicts(again) == as_dicts(await rasa_store.retrieve("kim"))
-    assert again is not tracker
+    assert read_back(tracker) != list(tracker.events), "it also holds the old session, which Rasa does not read"
     assert store.kept() == ["kim"]
-    assert as_dicts(await store.retrieve("kim")) == as_dicts(await rasa_store.retrieve("kim"))
-    assert stored_rows(db, "kim") == 2 * (3 + 5) + 2 * 5
+    statements = statements_run(store)
+    kept = await store.retrieve("kim")
+    assert statements == [] and kept is not tracker
+    assert state(kept) == state(await rasa_store.retrieve("kim"))
+    assert kept.active_loop_name is None and not kept.is_paused()
+    kept.update_with_events(user_turn(clock, "temp jobs"), DOMAIN, override_timestamp=False)
+    await store.save(kept)
+    assert state(await store.retrieve("kim")) == state(await rasa_store.retrieve("kim"))
+    assert stored_rows(db, "kim") == 2 * (3 + 5) + 3 + 2 * 5
+
+
+async def test_events_out_of_timestamp_order_are_kept_as_rasa_reads_them(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore
+) -> None:
+    """Rasa's read filters by timestamp, not by position: an event stamped before the session start is left out."""
+    clock = Clock()
+    early = SlotSet("job_type", "stamped early", timestamp=clock())
+    tracker = await take_turn(store, "jo", session_start(clock) + user_turn(clock, "hi") + [early])
+    assert early not in read_back(tracker) and len(read_back(tracker)) == len(tracker.events) - 2
+    kept = await store.retrieve("jo")
+    assert kept is not None and kept.get_slot("job_type") == "hi"
+    assert state(kept) == state(await rasa_store.retrieve("jo"))
+    kept.update_with_events(user_turn(clock, "temp jobs"), DOMAIN, override_timestamp=False)
+    await store.save(kept)
+    assert state(await store.retrieve("jo")) == state(await rasa_store.retrieve("jo"))
 
 
 async def test_erased_conversations_are_forgotten_and_a_new_model_drops_everything(
@@ -194,8 +242,7 @@ async def test_nothing_is_kept_with_a_zero_size(db: Path) -> None:
 async def test_a_kept_tracker_is_saved_without_counting_what_is_stored(store: CachedSQLTrackerStore, db: Path) -> None:
     clock = Clock()
     await two_turns(store, "lee", clock)
-    statements: list[str] = []
-    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = statements_run(store)
     await take_turn(store, "lee", user_turn(clock, "temp jobs"))
     assert not [sql for sql in statements if "count(" in sql.lower() or sql.lstrip().upper().startswith("SELECT")]
     assert [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")], "the new events were written"
@@ -218,9 +265,30 @@ async def test_a_conversation_erased_during_its_turn_is_saved_whole_again_as_ras
     in_turn.update_with_events(user_turn(clock, "forget me"), DOMAIN, override_timestamp=False)
     await store.save(in_turn)
     assert stored_rows(db, "max") == len(in_turn.events), "Rasa counts what is stored (none) and writes it all"
-    assert as_dicts(await store.retrieve("max")) == as_dicts(await rasa_store.retrieve("max"))
+    assert state(await store.retrieve("max")) == state(await rasa_store.retrieve("max"))
 
 
 async def test_an_sqlite_database_in_memory_is_not_cached() -> None:
     store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=":memory:", cache_size=8)
     assert store.cache_size == 0
+
+
+async def test_the_rows_written_are_those_rasa_writes(tmp_path: Path) -> None:
+    """Every column of every row, ids included, for the same turns saved by this store and by Rasa's."""
+    stores = [CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"), cache_size=8),
+              SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))]
+    for store in stores:
+        clock = Clock()
+        for sender in ("ana", "ben"):
+            await take_turn(store, sender, session_start(clock) + user_turn(clock, f"hi from {sender}"))
+        for text_ in ("temp jobs", "in Leeds"):
+            for sender in ("ana", "ben"):
+                await take_turn(store, sender, user_turn(clock, text_))
+        await take_turn(store, "ana", session_start(clock) + [ActionExecuted("utter_greet", timestamp=clock())])
+        await take_turn(store, "ana", [ActiveLoop("job_alert_form", timestamp=clock())])
+    rows = []
+    for name in ("ours.db", "rasa.db"):
+        with create_engine(f"sqlite:///{tmp_path / name}").connect() as connection:
+            rows.append(connection.execute(text("SELECT * FROM events ORDER BY id")).all())
+    assert len(rows[0]) == 2 * (3 + 5) + 2 * 2 * 5 + 4 + 1
+    assert rows[0] == rows[1]
