@@ -14,7 +14,9 @@ With SQLite, the Rasa server is the only process that writes the tracker file
 
 - hands back the tracker saved last instead of reading it again, for the ``cache_size``
   conversations saved last, and saves such a tracker's new events without counting the stored
-  ones (Rasa's own save, told the count);
+  ones;
+- writes a turn's events as the rows Rasa's save writes, with one ``INSERT`` instead of an ORM
+  object each;
 - keeps one connection open, with the file in write-ahead-log mode (``synchronous`` stays FULL:
   every turn is on disk when its save returns, as before).
 
