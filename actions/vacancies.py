@@ -19,6 +19,7 @@ from actions.responses import response_text
 from recruitbot.contact import parse_uk_phone
 from recruitbot.nlp import strip_preposition
 from recruitbot.places import load_gazetteer
+from recruitbot.vacancies.asked_hours import asked_hours
 from recruitbot.vacancies.asked_keyword import leftover_keyword
 from recruitbot.vacancies.asked_salary import asked_min_salary
 from recruitbot.vacancies.cards import describe_criteria, describe_widening, vacancy_card
@@ -197,6 +198,9 @@ class ActionSearchVacancies(_CatalogueAction):
             return [*events, SlotSet("vacancy_search", None)]
         if result.widened:
             dispatcher.utter_message(response="utter_vacancies_widened", widened=describe_widening(result.widened))
+        hours = asked_hours(tracker.latest_message.get("text") or "")
+        if hours:
+            dispatcher.utter_message(response="utter_vacancies_hours_unknown", hours=hours)
         label = _criteria_label(domain, result.criteria)
         if result.total == 1:
             dispatcher.utter_message(response="utter_vacancies_found_one", criteria=label)

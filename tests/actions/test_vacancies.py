@@ -110,6 +110,18 @@ async def test_temp_admin_in_leeds_shows_three_cards_and_show_more(catalogue):
     ]
 
 
+@pytest.mark.parametrize(("text", "hours"), [("part time admin jobs in Leeds", "part-time"),
+                                             ("admin in Leeds, 20 hours a week", "20 hours a week")])
+async def test_hours_asked_for_are_said_to_be_unsearchable_before_the_jobs(catalogue, text, hours):
+    """The catalogue has no hours: the jobs are shown, after saying they may have other hours."""
+    dispatcher = CollectingDispatcher()
+    tracker = search_tracker(text, tagged(text, keyword="admin", location="Leeds"), keyword="admin", location="Leeds")
+    await ActionSearchVacancies(catalogue).run(dispatcher, tracker, domain())
+    assert responses(dispatcher) == ["utter_vacancies_hours_unknown", "utter_vacancies_found_some", None]
+    assert dispatcher.messages[0]["hours"] == hours
+    assert dispatcher.messages[1]["criteria"] == "admin · Leeds"
+
+
 async def test_too_broad_asks_for_criteria(catalogue):
     dispatcher = CollectingDispatcher()
     events = await ActionSearchVacancies(catalogue).run(dispatcher, search_tracker("any jobs?"), domain())
