@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _PATTERN = re.compile(
-    r"\b(?:(?P<part>part)|(?P<full>full))[\s-]*time\b"
+    # "full time permanent" is a job type (recruitbot/nlp.py): permanent, which a search can filter on.
+    r"\b(?:(?P<part>part)[\s-]*time|(?P<full>full)[\s-]*time(?!\s+perm))\b"
     r"|\b(?P<other>flexible hours|school hours|term[\s-]*time(?: only)?|job[\s-]*share"
     r"|\d{1,2}(?:\s*(?:-|to)\s*\d{1,2})?\s*(?:hours|hrs)\s*(?:a|per|/)\s*(?:week|wk))\b",
     re.I,

@@ -10,6 +10,8 @@ from recruitbot.vacancies.asked_hours import asked_hours
         ("Part-time admin in Leeds", "part-time"),
         ("parttime jobs", "part-time"),
         ("full time accounts jobs in york", "full-time"),
+        ("something full time permanent in marketing", None),  # a job type: permanent
+        ("part-time permanent admin", "part-time"),
         ("admin, 20 hours a week", "20 hours a week"),
         ("16-20 hrs per week please", "16-20 hrs per week"),
         ("term time only teaching assistant", "term time only"),
