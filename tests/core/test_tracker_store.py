@@ -168,9 +168,10 @@ async def test_a_new_session_is_kept_as_rasa_reads_it_without_the_old_one(
     # The old session ends inside a form, paused, with a slot set: none of it is read back.
     old = await store.retrieve("kim")
     assert old is not None
-    old.update_with_events([ActiveLoop("job_alert_form", timestamp=clock()), SlotSet("requested_slot", "job_type",
-                                                                                   timestamp=clock()),
-                            ConversationPaused(timestamp=clock())], DOMAIN, override_timestamp=False)
+    in_a_form = [ActiveLoop("job_alert_form", timestamp=clock()),
+                 SlotSet("requested_slot", "job_type", timestamp=clock()),
+                 ConversationPaused(timestamp=clock())]
+    old.update_with_events(in_a_form, DOMAIN, override_timestamp=False)
     await store.save(old)
     assert store.kept() == ["kim"]
     # The session expired: the processor adds a new session start to the tracker it retrieved.
@@ -284,7 +285,7 @@ async def test_the_rows_written_are_those_rasa_writes(tmp_path: Path) -> None:
         for text_ in ("temp jobs", "in Leeds"):
             for sender in ("ana", "ben"):
                 await take_turn(store, sender, user_turn(clock, text_))
-        await take_turn(store, "ana", session_start(clock) + [ActionExecuted("utter_greet", timestamp=clock())])
+        await take_turn(store, "ana", [*session_start(clock), ActionExecuted("utter_greet", timestamp=clock())])
         await take_turn(store, "ana", [ActiveLoop("job_alert_form", timestamp=clock())])
     rows = []
     for name in ("ours.db", "rasa.db"):
