@@ -43,6 +43,7 @@ from recruitbot.alerts.model import (
 )
 from recruitbot.alerts.service import AlertService, email_address
 from recruitbot.contact import EmailProblem, said_contact
+from recruitbot.vacancies.asked_hours import asked_hours
 from recruitbot.vacancies.asked_salary import asked_min_salary
 from recruitbot.vacancies.cards import describe_criteria
 from recruitbot.vacancies.model import JOB_TYPES, SearchCriteria, is_too_broad
@@ -357,11 +358,14 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
     def validate_alert_criteria(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep criteria that name at least a role, a place or temp/perm."""
+        """Keep criteria that name at least a role, a place or temp/perm; hours asked for are said to be unmatched."""
         if value is None or is_too_broad(_criteria(value)):
             if self._asked(tracker, "alert_criteria"):
                 dispatcher.utter_message(response="utter_alert_criteria_needed")
             return {"alert_criteria": None}
+        hours = asked_hours(_text(tracker))
+        if hours:
+            dispatcher.utter_message(response="utter_alert_hours_unknown", hours=hours)
         return {"alert_criteria": value}
 
     async def extract_alert_frequency(

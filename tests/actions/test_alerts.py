@@ -149,6 +149,19 @@ async def test_with_no_criteria_it_asks_what_to_look_for_and_explains_until_it_h
     assert said == []
 
 
+async def test_hours_asked_for_in_the_criteria_are_said_to_be_unmatched():
+    text = "part time payroll in Leeds"
+    slots, said = await validate(tracker(text, entities=tagged(text, keyword="payroll", location="Leeds"),
+                                         requested_slot="alert_criteria"))
+    assert slots["alert_criteria"]["keyword"] == "payroll" and slots["requested_slot"] == "alert_frequency"
+    assert said == ["utter_alert_hours_unknown"]
+
+    text = "email me about new marketing jobs in York, 20 hours a week"
+    slots, said = await validate(tracker(text, "subscribe_alerts", tagged(text, keyword="marketing", location="York"),
+                                         keyword="marketing", location="York"))
+    assert slots["alert_criteria"]["location"] == "York" and said == ["utter_alert_hours_unknown"]
+
+
 async def test_asked_what_to_look_out_for_jobs_named_as_a_search_are_the_answer():
     # The NLU reads "marketing in Manchester" as a search; at this question it is the answer, not a detour.
     text = "marketing in Manchester"
