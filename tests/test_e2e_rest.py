@@ -207,6 +207,29 @@ def test_a_stop_or_cancel_in_the_middle_of_a_form_stops_that_form(stack: Stack, 
     assert "the unsubscribe link is broken" in body and "alex.moss@example.org" in body  # without "my email is"
 
 
+def test_jobs_asked_for_in_the_middle_of_a_callback_request_are_shown_not_taken_as_the_answer(
+    stack: Stack, var: Path
+) -> None:
+    # "anything hybrid in manchester?" or "admin jobs in leeds" was refused as a name ("Sorry, I need just
+    # your name"), and "Show more" under the results too: a search shows the jobs, then asks again.
+    sender = f"e2e-{uuid.uuid4().hex}"
+    ask_name = response_texts("utter_ask_handoff_name")
+    assert texts(stack, sender, "can someone ring me tomorrow afternoon") == (
+        response_texts("utter_handoff_intro") + ask_name)
+    for search in ("admin jobs in leeds", "/more_vacancies"):
+        replies = ask(stack.ports.rasa, sender, search)
+        assert len(cards_of(replies)) == 3 and replies[-1]["text"] == ask_name[0], search
+    ask_contact = response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Robin Shaw")
+    assert texts(stack, sender, "Robin Shaw") == [ask_contact]
+    replies = ask(stack.ports.rasa, sender, "any marketing jobs in Manchester?")
+    assert cards_of(replies) and replies[-1]["text"] == ask_contact
+    assert texts(stack, sender, "robin.shaw@example.org") == response_texts("utter_ask_handoff_question")
+    [done] = texts(stack, sender, "are there any admin jobs in leeds that would suit me?")
+    assert done.startswith("Done: your request (reference CB-")
+    [body] = [text for text in outbox(var) if "Robin Shaw" in text]
+    assert "robin.shaw@example.org" in body and "admin jobs in leeds that would suit me" in body
+
+
 def erasure_request(stack: Stack, body: bytes, secret: str | None) -> int:
     headers = {"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret is not None else {})}
     request = urllib.request.Request(f"http://127.0.0.1:{stack.ports.rasa}/webhooks/erasure/senders", data=body,
