@@ -104,6 +104,20 @@ _SEND_HERE = re.compile(
 _EMAIL_WITHOUT_ADDRESS = re.compile(
     r"^\W*((by|via|through|over|to|on|in)\s+)?((an?|my|the)\s+)?(e-?mail|inbox)"
     r"(\s+(please|pls|plz|is fine|is good|is ok|is okay|works|thanks|thank you|ta|address|one|then))*\W*$", re.I)
+# Words before a place, role or job type that set it aside: "leeds not york", "not in london", "perm rather than
+# temp". In the sign-up the value after them is the one replaced or refused, not the new one.
+_SET_ASIDE = re.compile(r"\b(?:not|no|rather\s+than|instead\s+of|except|apart\s+from)\s+(?:\w+\s+)?$", re.I)
+# How a message that names criteria says it corrects the sign-up's: "make it marketing", "I meant perm", "change
+# it to Bradford", whatever the NLU reads into it ("no wait, make it marketing" read as a no, which cancelled the
+# sign-up, and as the FAQ on how long to wait, at 1.00).
+_CORRECTION = re.compile(
+    r"\b(?:make\s+(?:it|that|them|this|those)|(?:change|switch)\s+(?:(?:it|that|them|this)\s+)?to|"
+    r"i\s+mean|i\s+meant|should\s+(?:be|have\s+been|say))\b", re.I)
+# In a message read as a no, these say it too ("no wait, admin", "no, leeds instead"); a no with criteria and
+# none of these ("no thanks, leeds is too far") still cancels.
+_NO_THAT_CORRECTS = re.compile(r"\b(?:wait|actually|instead|rather|meant|sorry)\b", re.I)
+# Intents a correction's words do not override: leaving the sign-up, or asking for a person.
+_NOT_A_CORRECTION = frozenset({"goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 # Intents that still end or leave the sign-up when the message also says "here".
 _LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 # Never an answer to how often or where to, whatever words it holds ("now what?"). Only this intent: the
@@ -131,16 +145,35 @@ def _text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
-def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+def _entity_values(tracker: Tracker, entity: str, *, without_set_aside: bool = False) -> list[str]:
+    """The values of ``entity`` in the latest message; ``without_set_aside``, not those it sets aside ("not York")."""
+    text = _text(tracker)
     return [str(found["value"]) for found in tracker.latest_message.get("entities") or []
-            if found.get("entity") == entity and found.get("value") not in (None, "")]
+            if found.get("entity") == entity and found.get("value") not in (None, "")
+            and not (without_set_aside and _set_aside(text, found))]
 
 
-def _named_criteria(tracker: Tracker) -> dict[str, Any]:
-    """The criteria the latest message names (its last value of each), for changing a sign-up's."""
+def _set_aside(text: str, entity: dict[str, Any]) -> bool:
+    """True when the words just before the entity set it aside: "leeds not *york*", "not in *london*"."""
+    start = entity.get("start")
+    return isinstance(start, int) and bool(_SET_ASIDE.search(text[:start]))
+
+
+def _sets_aside_criteria(tracker: Tracker) -> bool:
+    text = _text(tracker)
+    return any(found.get("entity") in CRITERIA_ENTITIES and _set_aside(text, found)
+               for found in tracker.latest_message.get("entities") or [])
+
+
+def _named_criteria(tracker: Tracker, *, without_set_aside: bool = False) -> dict[str, Any]:
+    """The criteria the latest message names (its last value of each), for changing a sign-up's.
+
+    ``without_set_aside`` leaves out the values it sets aside ("perm *not temp*"). Finding alerts to
+    stop or pause keeps them: "stop all except Leeds" must not read as "stop all".
+    """
     named: dict[str, Any] = {}
     for entity in CRITERIA_ENTITIES:
-        values = _entity_values(tracker, entity)
+        values = _entity_values(tracker, entity, without_set_aside=without_set_aside)
         if values:
             named[entity] = values[-1]
     if named.get("location"):
@@ -335,7 +368,23 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
 
     @staticmethod
     def _changes_criteria(tracker: Tracker) -> bool:
-        return bool(_named_criteria(tracker)) and tracker.get_slot("requested_slot") != "alert_criteria"
+        return (bool(_named_criteria(tracker, without_set_aside=True))
+                and tracker.get_slot("requested_slot") != "alert_criteria")
+
+    @staticmethod
+    def _corrects_the_sign_up(tracker: Tracker) -> bool:
+        """"No wait, make it marketing", "no, leeds not york", "change it to Bradford": new criteria for this sign-up.
+
+        The NLU reads them as a no (which cancelled the sign-up), an FAQ question, a search, or as editing
+        an existing alert (which answered "This chat has no job alerts"); the caller checks that they name
+        criteria.
+        """
+        intent, text = _intent(tracker), _text(tracker)
+        if tracker.get_slot("requested_slot") is None or intent in _NOT_A_CORRECTION:
+            return False
+        if intent == "edit_alert" or _CORRECTION.search(text):
+            return True
+        return intent == "deny" and (bool(_NO_THAT_CORRECTS.search(text)) or _sets_aside_criteria(tracker))
 
     async def extract_alert_criteria(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -344,8 +393,9 @@ class ValidateAlertForm(_AlertAction, FormValidationAction):
         current = tracker.get_slot("alert_criteria")
         if current is None and tracker.get_slot("requested_slot") is None:
             return {"alert_criteria": asdict(_with_place_names(criteria_from(tracker)))}
-        named = _named_criteria(tracker)
-        if named and (_intent(tracker) not in INTERRUPTIONS or self._answers_with_a_search(tracker)):
+        named = _named_criteria(tracker, without_set_aside=True)
+        if named and (_intent(tracker) not in INTERRUPTIONS or self._answers_with_a_search(tracker)
+                      or self._corrects_the_sign_up(tracker)):
             changed = replace(_criteria(current), **named)
             if current is not None and not self._asked(tracker, "alert_criteria"):
                 dispatcher.utter_message(response="utter_alert_criteria_changed",

@@ -161,6 +161,11 @@ def test_an_alert_sign_up_can_be_declined(stack: Stack) -> None:
     assert "sam@example.com" in consent and "temp · admin · York" in consent
     [unclear, again] = texts(stack, sender, "hmm")
     assert unclear == response_texts("utter_alert_consent_needs_yes")[0] and again == consent
+    # A no that corrects the criteria changes them and shows the wording again (read as a no, or as the FAQ on
+    # how long to wait, it had cancelled the sign-up or answered the FAQ).
+    [changed, again] = texts(stack, sender, "no wait, make it marketing")
+    assert changed.endswith("temp · marketing · York.") and "temp · marketing · York" in again
+    assert "sam@example.com" in again and "as soon as they come in" in again
     assert texts(stack, sender, "no thanks") == response_texts("utter_alert_cancelled")
     assert texts(stack, sender, "what alerts have I got?") == response_texts("utter_alerts_none_website")
 

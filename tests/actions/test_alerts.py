@@ -314,6 +314,70 @@ async def test_a_change_of_mind_mid_form_changes_the_criteria_and_asks_the_same_
     assert "alert_email" not in slots
 
 
+def spans(text: str, *found: tuple[str, str]) -> list[dict[str, Any]]:
+    """Entities as the NLU tags them, (entity, value) in the order they appear in ``text``."""
+    entities, start = [], 0
+    for entity, value in found:
+        start = text.index(value, start)
+        entities.append({"entity": entity, "value": value, "start": start, "end": start + len(value)})
+        start += len(value)
+    return entities
+
+
+FILLED = {"alert_criteria": {**CRITERIA, "location": "York"}, "alert_frequency": "daily",
+          "alert_email": "jo@example.com"}
+
+
+@pytest.mark.parametrize(("text", "intent", "found", "changed", "asked"), [
+    ("no wait, make it admin", "deny", [("keyword", "admin")], {"keyword": "admin"}, "alert_consent"),
+    ("no wait, make it admin", "faq", [("keyword", "admin")], {"keyword": "admin"}, "alert_consent"),
+    ("wait, make it marketing jobs instead", "search_vacancies", [("keyword", "marketing")],
+     {"keyword": "marketing"}, "alert_email"),
+    ("no wait, admin", "deny", [("keyword", "admin")], {"keyword": "admin"}, "alert_consent"),
+    ("no sorry I meant finance", "deny", [("keyword", "finance")], {"keyword": "finance"}, "alert_consent"),
+    ("no, leeds not york", "deny", [("location", "leeds"), ("location", "york")], {"location": "Leeds"},
+     "alert_consent"),
+    ("no, temp not perm", "deny", [("job_type", "temp"), ("job_type", "perm")], {"job_type": "temp"},
+     "alert_email"),
+    ("no, change it to bradford", "edit_alert", [("location", "bradford")], {"location": "Bradford"},
+     "alert_frequency"),
+])
+async def test_a_no_or_an_edit_that_corrects_the_criteria_changes_them_and_asks_the_same_question_again(
+        text: str, intent: str, found: list[tuple[str, str]], changed: dict[str, str], asked: str):
+    # Read as a no, "no wait, make it admin" at the consent question cancelled the whole sign-up (one model read
+    # it as the FAQ on how long to wait, at 1.00); read as editing an alert, "change it to bradford" answered
+    # "This chat has no job alerts".
+    filled = {slot: value for slot, value in FILLED.items() if FORM_ORDER.index(slot) < FORM_ORDER.index(asked)}
+    slots, said = await validate(tracker(text, intent, spans(text, *found), requested_slot=asked, **filled))
+    assert said == ["utter_alert_criteria_changed"]
+    assert slots["alert_criteria"] == {**FILLED["alert_criteria"], **changed}
+    assert slots["requested_slot"] == asked and asked not in slots
+
+
+FORM_ORDER = ["alert_criteria", "alert_frequency", "alert_email", "alert_consent"]
+
+
+@pytest.mark.parametrize(("text", "found", "intent"), [
+    *[(text, found, intent) for intent in ("deny", "faq") for text, found in [
+        ("no, not marketing", [("keyword", "marketing")]),
+        ("no thanks, leeds is too far", [("location", "leeds")]),
+        ("no, not in london", [("location", "london")])]],
+    ("how long should i wait to hear back about the marketing job?", [("keyword", "marketing")], "faq"),
+    ("actually can someone call me about admin work", [("keyword", "admin")], "human_handoff"),
+])
+async def test_a_no_or_a_question_that_names_criteria_without_correcting_them_is_left_to_the_rules(
+        text: str, found: list[tuple[str, str]], intent: str):
+    slots, said = await validate(tracker(text, intent, spans(text, *found), requested_slot="alert_consent", **FILLED))
+    assert said == [] and set(slots) <= {"requested_slot"}
+
+
+async def test_criteria_set_aside_in_an_answer_are_not_taken():
+    text = "admin jobs, not in london"
+    slots, _ = await validate(tracker(text, entities=spans(text, ("keyword", "admin"), ("location", "london")),
+                                      requested_slot="alert_criteria"))
+    assert slots["alert_criteria"] == {"keyword": "admin", "location": None, "job_type": None, "min_salary": None}
+
+
 async def test_on_telegram_it_asks_where_to_and_here_needs_no_email():
     slots, _ = await validate(tracker("daily", channel="telegram", sender=TELEGRAM_USER, alert_criteria=CRITERIA,
                                       requested_slot="alert_frequency"))
