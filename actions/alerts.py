@@ -115,7 +115,7 @@ _CORRECTION = re.compile(
     r"i\s+mean|i\s+meant|should\s+(?:be|have\s+been|say))\b", re.I)
 # In a message read as a no, these say it too ("no wait, admin", "no, leeds instead"); a no with criteria and
 # none of these ("no thanks, leeds is too far") still cancels.
-_NO_THAT_CORRECTS = re.compile(r"\b(?:wait|actually|instead|rather|meant|sorry)\b", re.I)
+_NO_THAT_CORRECTS = re.compile(r"\b(?:wait|actually|instead|rather|meant)\b", re.I)
 # Intents a correction's words do not override: leaving the sign-up, or asking for a person.
 _NOT_A_CORRECTION = frozenset({"goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 # Intents that still end or leave the sign-up when the message also says "here".
@@ -169,7 +169,8 @@ def _named_criteria(tracker: Tracker, *, without_set_aside: bool = False) -> dic
     """The criteria the latest message names (its last value of each), for changing a sign-up's.
 
     ``without_set_aside`` leaves out the values it sets aside ("perm *not temp*"). Finding alerts to
-    stop or pause keeps them: "stop all except Leeds" must not read as "stop all".
+    stop or pause keeps them: "stop all except Leeds" must not read as "stop all" (nor as "stop the
+    Leeds one": see ``ActionChangeAlerts._targets``).
     """
     named: dict[str, Any] = {}
     for entity in CRITERIA_ENTITIES:
@@ -727,6 +728,10 @@ class ActionChangeAlerts(_ManageAlertsAction):
         chosen = _entity_values(tracker, "alert_id")
         if chosen:
             return [alert for alert in self.service.list_alerts(requester) if alert.id in chosen]
+        if _sets_aside_criteria(tracker):
+            # "Stop all my alerts except Leeds": described as the Leeds one, that is the one it stopped. Nothing is
+            # changed; the alerts are shown with a button each.
+            return []
         named = _named_criteria(tracker)
         if not named:
             return None

@@ -361,6 +361,7 @@ FORM_ORDER = ["alert_criteria", "alert_frequency", "alert_email", "alert_consent
     *[(text, found, intent) for intent in ("deny", "faq") for text, found in [
         ("no, not marketing", [("keyword", "marketing")]),
         ("no thanks, leeds is too far", [("location", "leeds")]),
+        ("no sorry, leeds is too far", [("location", "leeds")]),
         ("no, not in london", [("location", "london")])]],
     ("how long should i wait to hear back about the marketing job?", [("keyword", "marketing")], "faq"),
     ("actually can someone call me about admin work", [("keyword", "admin")], "human_handoff"),
@@ -587,6 +588,13 @@ async def test_pause_resume_and_stop_by_button_by_description_and_all(service):
     text = "cancel the Bristol alert"
     said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts", tagged(text, location="Bristol"))
     assert [message["response"] for message in said] == ["utter_alert_not_found"]
+    assert len(service.list_alerts(TELEGRAM)) == 2
+
+    # An alert set aside is not the one meant: nothing changes, and each alert is shown with its buttons.
+    text = "stop all my job alerts except the leeds one"
+    said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts", tagged(text, location="leeds"))
+    assert [message["response"] for message in said] == ["utter_alert_not_found"]
+    assert {a.id: a.status for a in service.list_alerts(TELEGRAM)}[leeds] is Status.ACTIVE
     assert len(service.list_alerts(TELEGRAM)) == 2
 
     said, _ = await run(ActionChangeAlerts(service), "stop my job alerts", "unsubscribe_alerts")
