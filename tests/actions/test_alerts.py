@@ -326,6 +326,7 @@ def spans(text: str, *found: tuple[str, str]) -> list[dict[str, Any]]:
 
 FILLED = {"alert_criteria": {**CRITERIA, "location": "York"}, "alert_frequency": "daily",
           "alert_email": "jo@example.com"}
+FORM_ORDER = ["alert_criteria", "alert_frequency", "alert_email", "alert_consent"]
 
 
 @pytest.mark.parametrize(("text", "intent", "found", "changed", "asked"), [
@@ -352,9 +353,6 @@ async def test_a_no_or_an_edit_that_corrects_the_criteria_changes_them_and_asks_
     assert said == ["utter_alert_criteria_changed"]
     assert slots["alert_criteria"] == {**FILLED["alert_criteria"], **changed}
     assert slots["requested_slot"] == asked and asked not in slots
-
-
-FORM_ORDER = ["alert_criteria", "alert_frequency", "alert_email", "alert_consent"]
 
 
 @pytest.mark.parametrize(("text", "found", "intent"), [
