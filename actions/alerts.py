@@ -63,7 +63,7 @@ _SEARCHES = frozenset({"search_vacancies", "more_vacancies", "similar_vacancies"
 INTERRUPTIONS = frozenset({
     "deny", "faq", "bot_challenge", "human_handoff", "search_vacancies", "more_vacancies", "similar_vacancies",
     "list_alerts", "unsubscribe_alerts", "pause_alerts", "resume_alerts", "edit_alert", "forget_me",
-    "goodbye", "thank", "what_next",
+    "goodbye", "thank", "what_next", "ask_privacy",
 })
 _DAILY = re.compile(r"\b(daily|day|days|digest|once a day|once daily|summary|evening|morning)\b", re.I)
 # In the sign-up's first message only a plain choice counts ("email me daily about admin jobs").
@@ -120,9 +120,10 @@ _NO_THAT_CORRECTS = re.compile(r"\b(?:wait|actually|instead|rather|meant)\b", re
 _NOT_A_CORRECTION = frozenset({"goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
 # Intents that still end or leave the sign-up when the message also says "here".
 _LEAVES_SIGN_UP = frozenset({"deny", "goodbye", "forget_me", "unsubscribe_alerts", "human_handoff"})
-# Never an answer to how often or where to, whatever words it holds ("now what?"). Only this intent: the
-# NLU reads real answers as others ("once a day" as a goodbye), and the form must take them first.
-_NOT_AN_ANSWER = frozenset({"what_next"})
+# Never an answer to how often or where to, whatever words it holds ("now what?", "what do you do with my
+# email?"). Only these intents: the NLU reads real answers as others ("once a day" as a goodbye), and the form
+# must take them first.
+_NOT_AN_ANSWER = frozenset({"what_next", "ask_privacy"})
 # Intents under which a frequency's words count only in a plain answer (_ONLY_A_FREQUENCY): "thanks, that's all
 # for now", not understood (nlu_fallback), had set instant alerts.
 _UNSURE_ANSWERS = INTERRUPTIONS | {"nlu_fallback"}

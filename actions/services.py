@@ -35,6 +35,12 @@ def reply_within_hours() -> int:
 
 
 @lru_cache(maxsize=1)
+def retention_days() -> int:
+    """How many days a conversation is kept after its last message (0: until the person asks to be forgotten)."""
+    return load_settings().retention_days
+
+
+@lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """The vacancy catalogue for this process."""
     return Catalogue(shared_engine(load_settings().database_url), load_gazetteer())

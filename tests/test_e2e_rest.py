@@ -130,6 +130,12 @@ def test_a_job_alert_sign_up_list_stop_and_forget_me(stack: Stack, var: Path) ->
     [refusal, reask] = texts(stack, sender, "jo.bloggs@@example")
     assert refusal.startswith("That email address doesn't look right")
     assert reask == response_texts("utter_ask_alert_email")[0]
+    # Asked why, it says what the address is for and what is kept, then asks again (read as a goodbye, this
+    # question had ended the sign-up).
+    [why, kept, reask] = texts(stack, sender, "why do you need my email?")
+    assert why == response_texts("utter_privacy_why_email")[0]
+    assert "deleted 90 days after your last message" in kept and '"forget me"' in kept
+    assert reask == response_texts("utter_ask_alert_email")[0]
     [consent] = ask(stack.ports.rasa, sender, "jo.bloggs@example.co.uk")
     assert "jo.bloggs@example.co.uk" in consent["text"] and "marketing · Leeds" in consent["text"]
     assert "once a day" in consent["text"] and "unsubscribe" in consent["text"]

@@ -455,6 +455,20 @@ async def test_a_thank_you_or_a_goodbye_mid_form_is_left_to_the_rules(text: str,
     assert said == [] and asked not in slots
 
 
+@pytest.mark.parametrize("text", ["why do you need my email?", "what will you do with my email address",
+                                  "will you send my details by email to other companies?"])
+@pytest.mark.parametrize("asked", ["alert_delivery", "alert_email", "alert_consent"])
+async def test_a_question_about_what_is_kept_is_left_to_the_rules_not_taken_as_an_answer(text: str, asked: str):
+    # Read as a goodbye, "why do you need my email" had ended the sign-up; its "email" is no choice of delivery.
+    order = ["alert_criteria", "alert_frequency", "alert_delivery", "alert_email", "alert_consent"]
+    filled = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_delivery": "email",
+              "alert_email": "jo@example.com"}
+    answered = {slot: filled[slot] for slot in order[: order.index(asked)]}
+    slots, said = await validate(tracker(text, "ask_privacy", channel="telegram", sender=TELEGRAM_USER,
+                                         requested_slot=asked, **answered))
+    assert said == [] and asked not in slots
+
+
 async def test_only_an_explicit_yes_is_consent():
     filled = {"alert_criteria": CRITERIA, "alert_frequency": "daily", "alert_email": "jo@example.com",
               "requested_slot": "alert_consent"}
