@@ -383,8 +383,22 @@ def fast_model_load() -> Iterator[None]:
         RasaModel.load = rasas_own
 
 
+def limit_blas_threads() -> None:
+    """Let numpy's matrix products use one thread in this process.
+
+    DIET's prediction is numpy's (recruitbot/nlu/diet_forward.py): products of a dozen rows, which
+    OpenBLAS split over both cores of a machine of this kind, busy-waiting between them. A search's
+    parse then took 12 ms of CPU for 6 of wall time; with one thread, 6 for the same 6. The server
+    handles one turn at a time on one Python thread; the other core serves the action server.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def main() -> None:
     """Rasa's command line (``run``, ``shell``, ...) with the bound, the model load, heap freeze, rules and states."""
+    limit_blas_threads()
     install_action_bound(load_settings().action_timeout_seconds)
     install_session_close()
     install_fast_model_load()

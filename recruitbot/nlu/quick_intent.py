@@ -22,7 +22,9 @@ regression's or DIET's), the entities the spaCy and regex extractors found, and 
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,10 @@ from scipy.sparse import csr_matrix, hstack, spmatrix, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import softmax
 
+from recruitbot.nlu.diet_forward import DietForward
 from recruitbot.nlu.tuned_lr import TunedLogisticRegression
+
+logger = logging.getLogger(__name__)
 
 READ_QUICKLY = "read_quickly"  # message attribute (not in the parse's output): QuickIntent named the intent
 _ENTITY_INTENTS_FILE = "entity_intents.json"
@@ -192,11 +197,33 @@ class QuickIntent(TunedLogisticRegression):
     is_trainable=True,
 )
 class GatedDIETClassifier(DIETClassifier):
-    """Rasa's DIET, run on the messages :class:`QuickIntent` did not read."""
+    """Rasa's DIET, run on the messages :class:`QuickIntent` did not read, its prediction computed with numpy.
+
+    :class:`~recruitbot.nlu.diet_forward.DietForward` does DIET's arithmetic from the trained weights
+    without TensorFlow's dispatch (a search's parse 40 % cheaper, docs/performance.md); a model it
+    does not implement, or a parse that asks for DIET's diagnostic data, runs in TensorFlow as in Rasa.
+    """
 
     def process(self, messages: list[Message]) -> list[Message]:
         """DIET's intent, ranking and entities for the messages not read quickly; the others untouched."""
         unread = [message for message in messages if not message.get(READ_QUICKLY)]
-        if unread:
-            super().process(unread)
+        forward = self._forward_pass
+        if forward is None or self._execution_context.should_add_diagnostic_data:
+            if unread:
+                super().process(unread)
+            return messages
+        for message in unread:
+            prediction = forward.predict(message)
+            label, ranking = self._predict_label(prediction)
+            message.set(INTENT, label, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set(ENTITIES, self._predict_entities(prediction, message), add_to_output=True)
         return messages
+
+    @functools.cached_property
+    def _forward_pass(self) -> DietForward | None:
+        """The numpy pass for this model, built on the first parse; None where TensorFlow must run."""
+        forward, unsupported = DietForward.from_model(self)
+        if forward is None:
+            logger.info(f"DIET runs in TensorFlow: the numpy pass does not implement {unsupported}")
+        return forward
