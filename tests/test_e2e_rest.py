@@ -230,14 +230,14 @@ def test_jobs_asked_for_in_the_middle_of_a_callback_request_are_shown_not_taken_
     for search in ("admin jobs in leeds", "/more_vacancies"):
         replies = ask(stack.ports.rasa, sender, search)
         assert len(cards_of(replies)) == 3 and replies[-1]["text"] == ask_name[0], search
-    ask_contact = response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Robin Shaw")
-    assert texts(stack, sender, "Robin Shaw") == [ask_contact]
+    ask_contact = response_texts("utter_ask_handoff_contact")[0].replace("{handoff_name}", "Priya Sharma")
+    assert texts(stack, sender, "Priya Sharma") == [ask_contact]
     replies = ask(stack.ports.rasa, sender, "any marketing jobs in Manchester?")
     assert cards_of(replies) and replies[-1]["text"] == ask_contact
     assert texts(stack, sender, "robin.shaw@example.org") == response_texts("utter_ask_handoff_question")
     [done] = texts(stack, sender, "are there any admin jobs in leeds that would suit me?")
     assert done.startswith("Done: your request (reference CB-")
-    [body] = [text for text in outbox(var) if "Robin Shaw" in text]
+    [body] = [text for text in outbox(var) if "Priya Sharma" in text]
     assert "robin.shaw@example.org" in body and "admin jobs in leeds that would suit me" in body
 
 

@@ -237,7 +237,7 @@ class DietForward:
     @classmethod
     def from_model(cls, classifier: DIETClassifier) -> tuple[DietForward | None, str | None]:
         """The numpy pass for a loaded DIET classifier; ``(None, why)`` for an architecture it does not implement."""
-        if classifier.model is None:
+        if getattr(classifier, "model", None) is None:
             return None, "no trained model"
         reason = _unsupported(classifier)
         if reason:

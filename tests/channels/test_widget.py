@@ -180,7 +180,7 @@ def test_markup_in_answers_is_shown_as_text(page: Page, channel_var: Path, artif
 
     send(page, XSS)
     expect(page.locator(".rb-user .rb-bubble").last).to_have_text(XSS)
-    send(page, "zythum jobs")  # typed, so read by NLU (a typed "/intent{...}" no longer forces one)
+    send(page, "find me zythum jobs")  # typed, so read by NLU (a typed "/intent{...}" no longer forces one)
     title = page.locator(".rb-card-title").first
     expect(title).to_have_text(f"Zythum Brewer {XSS}", timeout=REPLY_TIMEOUT_MS)
     expect(page.locator(".rb-card-summary").first).to_contain_text("<script>alert(2)</script>")
