@@ -618,6 +618,20 @@ def _say_no_alerts(dispatcher: CollectingDispatcher, domain: DomainDict, request
         _button(domain, "utter_button_alert_me", "/subscribe_alerts")])
 
 
+# The responses that count alerts, and how each words a single one ("your job alert for ...").
+_WORDED_FOR_ONE = {
+    "utter_alert_list": "utter_alert_list_one",
+    "utter_alerts_deleted": "utter_alerts_deleted_one",
+    "utter_alerts_paused": "utter_alerts_paused_one",
+    "utter_alerts_resumed": "utter_alerts_resumed_one",
+}
+
+
+def _counted(response: str, count: int) -> str:
+    """The response that counts ``count`` alerts, worded for one when there is one."""
+    return _WORDED_FOR_ONE[response] if count == 1 else response
+
+
 def _show_alerts(
     dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester, alerts: list[Alert], response: str
 ) -> None:
@@ -640,7 +654,8 @@ class ActionListAlerts(_ManageAlertsAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, requester: Requester
     ) -> list[EventType]:
         """List the alerts this person (Telegram, Slack) or this conversation (website) has."""
-        _show_alerts(dispatcher, domain, requester, self.service.list_alerts(requester), "utter_alert_list")
+        alerts = self.service.list_alerts(requester)
+        _show_alerts(dispatcher, domain, requester, alerts, _counted("utter_alert_list", len(alerts)))
         return []
 
 
@@ -721,7 +736,8 @@ class ActionChangeAlerts(_ManageAlertsAction):
             dispatcher.utter_message(response=unchanged_response)
         else:
             labels = ", ".join(sorted({_criteria_label(domain, alert.criteria) for alert in outcome.alerts}))
-            dispatcher.utter_message(response=done_response, count=len(outcome.alerts), alerts=labels)
+            count = len(outcome.alerts)
+            dispatcher.utter_message(response=_counted(done_response, count), count=count, alerts=labels)
         return []
 
     def _targets(self, tracker: Tracker, requester: Requester) -> list[Alert] | None:

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
-from recruitbot.contact import Contact, EmailProblem, clean_name, gives_name, parse_contact
+from recruitbot.contact import Contact, EmailProblem, clean_name, gives_name, parse_contact, written_as_name
 from recruitbot.handoff import CallbackRequest, HandoffService
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,27 @@ log = logging.getLogger(__name__)
 MIN_QUESTION_CHARS = 3
 MAX_QUESTION_CHARS = 2000
 HANDOFF_SLOTS = ("handoff_name", "handoff_contact", "handoff_question")
+
+
+# What a search names besides a keyword: a name has none of them ("Robin Shaw" may be read as a role).
+_SEARCH_ONLY_ENTITIES = frozenset({"location", "job_type", "min_salary", "email"})
+
+
+def name_read_as_search(tracker: Tracker) -> bool:
+    """True for an answer to "What's your name?" that the NLU read as a search but is written as a name.
+
+    This model reads some names ("Robin Shaw") as a search for that role. At the name question, a
+    message that names nothing else a search could (no place, job type or salary) and is written as
+    people write their names is the name: the search action then says nothing, and the form takes it.
+    """
+    latest = tracker.latest_message
+    return (
+        (tracker.active_loop or {}).get("name") == "handoff_form"
+        and tracker.get_slot("requested_slot") == "handoff_name"
+        and (latest.get("intent") or {}).get("name") == "search_vacancies"
+        and not any(entity.get("entity") in _SEARCH_ONLY_ENTITIES for entity in latest.get("entities") or [])
+        and written_as_name(str(latest.get("text") or ""))
+    )
 
 
 class ValidateHandoffForm(FormValidationAction):
@@ -33,14 +54,17 @@ class ValidateHandoffForm(FormValidationAction):
     async def extract_handoff_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A name given in words that read as asking the bot's name ("my name's Kerry Hughes").
+        """A name given in words that read as asking the bot's name ("my name's Kerry Hughes"), or as a search.
 
-        The slot's mapping leaves out bot_challenge, so that "are you a bot?" mid-form is answered
-        by its rule; a message that plainly gives a name is still the answer.
+        The slot's mapping leaves out bot_challenge and search_vacancies, so that "are you a bot?" or
+        "any admin jobs in Leeds?" mid-form is answered by its rule; a message that plainly gives a
+        name is still the answer.
         """
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = str(tracker.latest_message.get("text") or "")
-        if tracker.get_slot("requested_slot") == "handoff_name" and intent == "bot_challenge" and gives_name(text):
+        if tracker.get_slot("requested_slot") != "handoff_name":
+            return {}
+        if (intent == "bot_challenge" and gives_name(text)) or name_read_as_search(tracker):
             return {"handoff_name": text}
         return {}
 

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.handoff import name_read_as_search
 from actions.responses import response_text
 from recruitbot.contact import parse_uk_phone
 from recruitbot.nlp import strip_preposition
@@ -177,6 +178,8 @@ class ActionSearchVacancies(_CatalogueAction):
         if gives_details_only(tracker.latest_message):
             dispatcher.utter_message(response="utter_details_what_for")
             return []
+        if name_read_as_search(tracker):
+            return []  # the callback request's form takes it as the name it is
         criteria = criteria_from(tracker)
         if is_too_broad(criteria):
             dispatcher.utter_message(response="utter_ask_vacancy_criteria")
@@ -243,7 +246,8 @@ class ActionMoreVacancies(_CatalogueAction):
             )
             return []
         last_shown = offset + len(result.vacancies)
-        dispatcher.utter_message(response="utter_vacancies_more", first=offset + 1, last=last_shown, total=result.total)
+        more = "utter_vacancies_more_one" if len(result.vacancies) == 1 else "utter_vacancies_more"
+        dispatcher.utter_message(response=more, first=offset + 1, last=last_shown, total=result.total)
         send_cards(dispatcher, domain, result.vacancies, _result_buttons(domain, result.total > last_shown))
         return [_remembered(result, result.vacancies)]
 

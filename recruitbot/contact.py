@@ -57,6 +57,16 @@ def gives_name(text: str) -> bool:
     return bool(_GIVES_NAME.match(text.strip())) and clean_name(text) is not None
 
 
+def written_as_name(text: str) -> bool:
+    """True when ``text`` is a name written as people write their own: "Robin Shaw", "it's Lucy O'Brien".
+
+    Every word of the name starts with a capital (so "admin assistant" is not one); whether it is a
+    search instead ("Sales Manager", "Leeds") is for the caller to weigh with what the NLU found.
+    """
+    name = clean_name(text)
+    return name is not None and all(part[0].isupper() for part in re.split(r"[ \-]+", name) if part)
+
+
 # Words said around an address or number ("my email is sam@example.com", "you can reach me on 07700
 # 900123, thanks"). Only these are taken off: "jo bloggs@example.com" is still one mistyped address,
 # not bloggs@example.com.

@@ -24,6 +24,14 @@ def domain() -> dict[str, Any]:
     return loaded
 
 
+def rendered(message: dict[str, Any]) -> str:
+    """The text a dispatched response shows: its first variation in the domain, filled as Rasa fills it."""
+    from rasa.core.nlg.interpolator import interpolate_text
+
+    text: str = domain()["responses"][message["response"]][0]["text"]
+    return str(interpolate_text(text, {key: value for key, value in message.items() if key != "response"}))
+
+
 def make_tracker(
     slots: dict[str, Any] | None = None,
     latest_message: dict[str, Any] | None = None,

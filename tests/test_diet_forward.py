@@ -123,6 +123,10 @@ def test_an_architecture_it_does_not_implement_is_left_to_tensorflow(trained_mod
     assert diet_forward._unsupported(diet) is None
     diet.model.config["unidirectional_encoder"] = True
     assert DietForward.from_model(diet) == (None, "a unidirectional encoder")
+    diet.model.config["unidirectional_encoder"] = False
+    transformer = diet.model._tf_layers["sequence_layer.text"]._tf_layers["transformer"]
+    transformer._layer_norm.epsilon = 1e-3
+    assert DietForward.from_model(diet) == (None, "a layer normalisation with epsilon 0.001")
 
 
 def _graph_components(agent: Any) -> list[Any]:

@@ -150,7 +150,7 @@ def test_a_job_alert_sign_up_list_stop_and_forget_me(stack: Stack, var: Path) ->
     [listing] = texts(stack, sender, "what alerts do I have?")
     assert "marketing · Leeds: by email to j***@example.co.uk, once a day (waiting for you to confirm)" in listing
     [stopped] = texts(stack, sender, "stop my job alerts")
-    assert stopped.startswith("Done: I've stopped 1 job alert(s) (marketing · Leeds)")
+    assert stopped.startswith("Done: I've stopped your job alert for marketing · Leeds.")
     [none] = texts(stack, sender, "what alerts do I have?")
     assert none == response_texts("utter_alerts_none_website")[0]
 

@@ -32,6 +32,7 @@ the two on every training, held-out and dev message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -117,11 +118,14 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@lru_cache(maxsize=128)
 def positional_encoding(length: int, units: int) -> np.ndarray:
-    """The transformer's sinusoidal positions: sine on the even units, cosine on the odd ones."""
+    """The transformer's sinusoidal positions: sine on the even units, cosine on the odd ones (read-only)."""
     angles = (1 / np.power(10000, (2 * (np.arange(units) // 2)) / np.float32(units))).astype(np.float32)
     radians = np.arange(length, dtype=np.float32)[:, np.newaxis] * angles[np.newaxis, :]
-    return np.where(np.arange(units) % 2 == 0, np.sin(radians), np.cos(radians)).astype(np.float32)
+    encoding = np.where(np.arange(units) % 2 == 0, np.sin(radians), np.cos(radians)).astype(np.float32)
+    encoding.setflags(write=False)  # shared by every message of this length
+    return encoding
 
 
 def crf_decode(potentials: np.ndarray, transitions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -242,6 +246,13 @@ class DietForward:
         reason = _unsupported(classifier)
         if reason:
             return None, reason
+        try:
+            return cls._from_layers(classifier), None
+        except ValueError as error:  # a layer configured otherwise than Rasa 3.6 builds it
+            return None, str(error)
+
+    @classmethod
+    def _from_layers(cls, classifier: DIETClassifier) -> DietForward:
         model = classifier.model
         if not model.prepared_for_prediction:
             model.prepare_for_predict()
@@ -260,7 +271,7 @@ class DietForward:
             cosine=model.config[tf_constants.SIMILARITY_TYPE] == tf_constants.COSINE,
             entity_logits=_dense(model._tf_layers[f"embed.{_ENTITY}.logits"]._dense),
             transitions=model._tf_layers[f"crf.{_ENTITY}"].transition_params.numpy(),
-        ), None
+        )
 
     def predict(self, message: Message) -> dict[str, np.ndarray] | None:
         """DIET's outputs (``i_scores``, ``e_entity_ids``, ``e_entity_scores``); None for a message without features."""

@@ -32,7 +32,7 @@ from recruitbot.places import load_gazetteer
 from recruitbot.schema import alert_consents
 from recruitbot.vacancies.model import SearchCriteria
 from tests.alerts.helpers import FakeConversations, RecordingNotifier, make_service, subscribe
-from tests.helpers import domain
+from tests.helpers import domain, rendered
 
 TELEGRAM_USER = "123456789"
 
@@ -590,12 +590,12 @@ async def test_pause_resume_and_stop_by_button_by_description_and_all(service):
 
     said, _ = await run(ActionChangeAlerts(service), f'/pause_alerts{{"alert_id":"{leeds}"}}', "pause_alerts",
                         [{"entity": "alert_id", "value": leeds}])
-    assert [message["response"] for message in said] == ["utter_alerts_paused"]
+    assert [message["response"] for message in said] == ["utter_alerts_paused_one"]
     assert {a.id: a.status for a in service.list_alerts(TELEGRAM)}[leeds] is Status.PAUSED
 
     text = "resume the Leeds alert"
     said, _ = await run(ActionChangeAlerts(service), text, "resume_alerts", tagged(text, location="Leeds"))
-    assert [message["response"] for message in said] == ["utter_alerts_resumed"]
+    assert [message["response"] for message in said] == ["utter_alerts_resumed_one"]
 
     text = "cancel the Bristol alert"
     said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts", tagged(text, location="Bristol"))
@@ -630,7 +630,7 @@ async def test_a_stop_that_does_not_say_alerts_is_checked_first_and_only_a_yes_t
     said, _ = await run(ActionChangeAlerts(service), "yes", "affirm", history=[
         {"event": "user", "text": text},
         {"event": "bot", "text": "Just to check...", "metadata": {"utter_action": "utter_confirm_stop_alerts"}}])
-    assert [message["response"] for message in said] == ["utter_alerts_deleted"]
+    assert [message["response"] for message in said] == ["utter_alerts_deleted_one"]
     assert service.list_alerts(TELEGRAM) == []
 
 
@@ -644,7 +644,7 @@ async def test_an_unclear_stop_from_someone_with_no_alerts_offers_the_job_huntin
 async def test_a_stop_that_says_it_is_about_alerts_deletes_at_once(service, text):
     subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
     said, _ = await run(ActionChangeAlerts(service), text, "unsubscribe_alerts")
-    assert [message["response"] for message in said] == ["utter_alerts_deleted"]
+    assert [message["response"] for message in said] == ["utter_alerts_deleted_one"]
 
 
 async def test_a_website_chat_reaches_only_its_own_alerts(service):
@@ -680,3 +680,30 @@ class BrokenService:
 async def test_a_database_failure_gets_an_apology_not_silence(action: Any, text: str, intent: str):
     said, events = await run(action(BrokenService()), text, intent)
     assert [message["response"] for message in said] == ["utter_alerts_failed"] and events == []
+
+
+@pytest.mark.parametrize(("intent", "several", "one"), [
+    ("unsubscribe_alerts", "Done: I've stopped 2 job alerts (admin · York, marketing · Leeds).",
+     "Done: I've stopped your job alert for marketing · Leeds."),
+    ("pause_alerts", "Paused 2 job alerts (admin · York, marketing · Leeds).",
+     "Paused your job alert for marketing · Leeds."),
+])
+async def test_counts_of_alerts_are_worded_for_one_and_for_several(service, intent, several, one):
+    leeds = subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    said, _ = await run(ActionListAlerts(service), "what alerts do I have?", "list_alerts")
+    assert rendered(said[0]).startswith("You have one job alert:\n1. marketing · Leeds")
+
+    said, _ = await run(ActionChangeAlerts(service), f'/{intent}{{"alert_id":"{leeds}"}}', intent,
+                        [{"entity": "alert_id", "value": leeds}])
+    assert rendered(said[0]).startswith(one)
+
+    subscribe(service, SearchCriteria("admin", "York"), TELEGRAM, email=None)
+    if intent == "unsubscribe_alerts":
+        leeds = subscribe(service, SearchCriteria("marketing", "Leeds"), TELEGRAM, email=None)
+    else:
+        await run(ActionChangeAlerts(service), "resume my alerts", "resume_alerts")
+    said, _ = await run(ActionListAlerts(service), "what alerts do I have?", "list_alerts")
+    assert rendered(said[0]).startswith("You have 2 job alerts:\n")
+    said, _ = await run(ActionChangeAlerts(service), "stop my job alerts" if intent == "unsubscribe_alerts"
+                        else "pause my job alerts", intent)
+    assert rendered(said[0]).startswith(several)

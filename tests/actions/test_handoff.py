@@ -9,11 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.handoff import ActionSubmitHandoff, ValidateHandoffForm
+from actions.vacancies import ActionSearchVacancies
 from recruitbot.db import make_engine
 from recruitbot.handoff import HandoffService
 from recruitbot.mail import OutboxMailer
 from recruitbot.office_hours import OfficeHours
+from recruitbot.places import load_gazetteer
 from recruitbot.schema import callback_requests
+from recruitbot.vacancies.search import Catalogue
 from tests.helpers import domain, make_tracker
 
 FILLED = {"handoff_name": "Sam Patel", "handoff_contact": "sam.patel@example.co.uk",
@@ -123,6 +126,46 @@ async def test_a_name_read_as_a_bot_question_is_still_taken_and_a_real_bot_quest
     taken = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
     assert taken.get("handoff_name") == name
     assert dispatcher.messages == []
+
+
+def name_question(typed: str, entities: list[dict] | None = None, slots: dict | None = None):
+    return make_tracker({"requested_slot": "handoff_name", **(slots or {})},
+                        {"text": typed, "intent": {"name": "search_vacancies", "confidence": 0.97},
+                         "entities": entities or []},
+                        active_loop="handoff_form")
+
+
+@pytest.mark.parametrize(
+    ("typed", "entities", "name"),
+    [("Robin Shaw", [{"entity": "keyword", "value": "Robin Shaw", "start": 0, "end": 10}], "Robin Shaw"),
+     ("it's Lucy O'Brien", [], "Lucy O'Brien"),
+     ("Olivia Bennett-Clarke", [], "Olivia Bennett-Clarke"),
+     # Searches: in lower case, with search words, or naming a place or a job type.
+     ("admin jobs", [{"entity": "keyword", "value": "admin", "start": 0, "end": 5}], None),
+     ("Admin Jobs", [{"entity": "keyword", "value": "Admin", "start": 0, "end": 5}], None),
+     ("Leeds", [{"entity": "location", "value": "Leeds", "start": 0, "end": 5}], None),
+     ("Temp Admin", [{"entity": "job_type", "value": "temp", "start": 0, "end": 4}], None)],
+)
+async def test_a_name_read_as_a_search_is_taken_at_the_name_question_and_not_searched(typed, entities, name):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateHandoffForm().run(dispatcher, name_question(typed, entities), domain())
+    taken = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    assert taken.get("handoff_name") == name
+
+    searched = CollectingDispatcher()
+    await ActionSearchVacancies(Catalogue(make_engine("sqlite://"), load_gazetteer())).run(
+        searched, name_question(typed, entities), domain())
+    if name:
+        assert searched.messages == []  # the form asks for the contact next
+    else:
+        assert searched.messages != []
+
+
+async def test_a_name_written_as_a_name_is_searched_outside_the_name_question():
+    tracker = name_question("Robin Shaw", [{"entity": "keyword", "value": "Robin Shaw", "start": 0, "end": 10}],
+                            slots={"requested_slot": "handoff_question"})
+    events = await ValidateHandoffForm().run(CollectingDispatcher(), tracker, domain())
+    assert "handoff_name" not in {event["name"] for event in events if event["event"] == "slot"}
 
 
 @pytest.mark.parametrize(

@@ -96,5 +96,5 @@ async def test_pause_or_resume_in_a_form_is_left_as_it_was(service) -> None:
     subscribe(service, SearchCriteria("marketing", "Leeds"), WEB)
     said, events = await change_alerts(
         service, in_form("pause my alerts", "alert_form", "alert_frequency", intent="pause_alerts"))
-    assert said == ["utter_alerts_paused"]
+    assert said == ["utter_alerts_paused_one"]
     assert events == []

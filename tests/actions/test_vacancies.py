@@ -13,7 +13,7 @@ from recruitbot.places import load_gazetteer
 from recruitbot.vacancies.model import SearchCriteria
 from recruitbot.vacancies.sample import seed_if_empty
 from recruitbot.vacancies.search import Catalogue
-from tests.helpers import domain, make_tracker
+from tests.helpers import domain, make_tracker, rendered
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +199,19 @@ async def test_show_more_pages_through_then_says_that_is_all(catalogue):
     assert responses(dispatcher) == ["utter_vacancies_no_more"]
     first_page = [v.id for v in catalogue.search(criteria, limit=3).vacancies]
     assert len(set(seen)) == len(seen) == total - 3 and not set(seen) & set(first_page)
+
+
+async def test_a_page_of_one_is_worded_for_one(catalogue):
+    total = catalogue.search(SearchCriteria("admin", "Leeds", "temp"), limit=3).total
+    assert total >= 4
+    # The page before showed all but the last one.
+    last = {"keyword": "admin", "location": "Leeds", "job_type": "temp", "min_salary": None, "offset": total - 4,
+            "total": total, "shown": []}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={"vacancy_search": last}, latest_message={"text": "show more"})
+    await ActionMoreVacancies(catalogue).run(dispatcher, tracker, domain())
+    assert rendered(dispatcher.messages[0]) == f"Here's number {total} of {total}:"
+    assert len(dispatcher.messages) == 2  # and its card
 
 
 async def test_show_more_without_a_search(catalogue):

@@ -98,10 +98,10 @@ async def test_send_them_here_sign_up_delivery_list_and_delete(channel: str, cha
     assert title in [card.title for card in delivered.cards], delivered
     assert "Stop this alert" in [title for title, _ in delivered.buttons]
 
-    listing = await step(client, says("job alert(s)"), text="what alerts do I have?")
+    listing = await step(client, says("You have one job alert:"), text="what alerts do I have?")
     assert any(f"{keyword} · Leeds: {channel.capitalize()}, as soon as they come in (on)" in text
                for text in listing.texts)
-    stopped = await step(client, says("stopped 1 job alert"), button="Delete alert 1", shown=listing)
+    stopped = await step(client, says("stopped your job alert for"), button="Delete alert 1", shown=listing)
     assert stopped.texts
     await step(client, says("don't have any job alerts"), text="what alerts do I have?")
 
