@@ -108,7 +108,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
-from recruitbot import rule_search, state_history
+from recruitbot import graph_runner, rule_search, state_history
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -397,7 +397,7 @@ def limit_blas_threads() -> None:
 
 
 def main() -> None:
-    """Rasa's command line (``run``, ``shell``, ...) with the bound, the model load, heap freeze, rules and states."""
+    """Rasa's command line with the bound, the model load, heap freeze, rule search, states and graph runner."""
     limit_blas_threads()
     install_action_bound(load_settings().action_timeout_seconds)
     install_session_close()
@@ -405,6 +405,7 @@ def main() -> None:
     install_heap_freeze()
     rule_search.install()
     state_history.install()
+    graph_runner.install()
     rasa_main()
 
 
