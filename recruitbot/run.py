@@ -30,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 
 from connectors.environment import credential_variables
+from recruitbot import openblas
 from recruitbot.alerts.factory import build_alert_service
 from recruitbot.alerts.worker import AlertJobs
 from recruitbot.db import shared_engine
@@ -105,6 +106,10 @@ def child_environment(ports: Ports, deployment: Deployment | None = None) -> dic
     env["RECRUITBOT_RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # numpy's OpenBLAS takes its slower AVX2 kernels on an AMD CPU with AVX-512 (recruitbot/openblas.py).
+    blas_core = openblas.server_core_type()
+    if blas_core:
+        env.setdefault("OPENBLAS_CORETYPE", blas_core)
     # Rasa's dependencies warn about their own dependencies on every start; the operator can't act on it.
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     # Channels: the web app and Rasa's socket.io channel sign and check widget sessions with one
