@@ -22,7 +22,8 @@ _SKYLAKE_X_NEEDS = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "av
 
 def core_type(cpuinfo: str) -> str | None:
     """The OPENBLAS_CORETYPE to set for a CPU described as in /proc/cpuinfo; None to leave OpenBLAS's choice."""
-    vendor, flags = None, set()
+    vendor: str | None = None
+    flags: set[str] = set()
     for line in cpuinfo.splitlines():
         name, _, value = line.partition(":")
         name = name.strip()
