@@ -108,7 +108,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
-from recruitbot import graph_runner, rule_search, state_history
+from recruitbot import event_types, graph_runner, rule_search, state_history
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -406,6 +406,7 @@ def main() -> None:
     rule_search.install()
     state_history.install()
     graph_runner.install()
+    event_types.install()
     rasa_main()
 
 
