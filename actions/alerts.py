@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -624,7 +625,13 @@ _WORDED_FOR_ONE = {
     "utter_alerts_deleted": "utter_alerts_deleted_one",
     "utter_alerts_paused": "utter_alerts_paused_one",
     "utter_alerts_resumed": "utter_alerts_resumed_one",
+    "utter_alerts_not_started": "utter_alerts_not_started_one",
 }
+
+
+def _labels(domain: DomainDict, alerts: Iterable[Alert]) -> str:
+    """What the alerts look for, each once, in order: "admin · Leeds, payroll · Bristol"."""
+    return ", ".join(sorted({_criteria_label(domain, alert.criteria) for alert in alerts}))
 
 
 def _counted(response: str, count: int) -> str:
@@ -732,13 +739,31 @@ class ActionChangeAlerts(_ManageAlertsAction):
                 tuple(alert for each in changed for alert in each.alerts))
         if outcome.status is ChangeStatus.NOT_FOUND:
             _say_no_alerts(dispatcher, domain, requester)
+        elif outcome.status is ChangeStatus.UNCHANGED and intent != "unsubscribe_alerts" and outcome.alerts and all(
+                alert.status is Status.PENDING for alert in outcome.alerts):
+            self._say_not_started(dispatcher, domain, requester, list(outcome.alerts))
         elif outcome.status is ChangeStatus.UNCHANGED:
             dispatcher.utter_message(response=unchanged_response)
         else:
-            labels = ", ".join(sorted({_criteria_label(domain, alert.criteria) for alert in outcome.alerts}))
             count = len(outcome.alerts)
-            dispatcher.utter_message(response=_counted(done_response, count), count=count, alerts=labels)
+            dispatcher.utter_message(response=_counted(done_response, count), count=count,
+                                     alerts=_labels(domain, outcome.alerts))
         return []
+
+    def _say_not_started(
+        self, dispatcher: CollectingDispatcher, domain: DomainDict, requester: Requester, pending: list[Alert]
+    ) -> None:
+        """Pausing or resuming alerts still waiting for their email's confirmation: they have not started.
+
+        Each gets its "Delete alert N" button, numbered as "what alerts do I have?" lists it.
+        """
+        numbers = {alert.id: number for number, alert in enumerate(self.service.list_alerts(requester), start=1)}
+        buttons = [_button(domain, "utter_button_delete_alert",
+                           "/unsubscribe_alerts" + json.dumps({"alert_id": alert.id}, separators=(",", ":")),
+                           number=str(numbers[alert.id]))
+                   for alert in pending if alert.id in numbers]
+        dispatcher.utter_message(response=_counted("utter_alerts_not_started", len(pending)),
+                                 alerts=_labels(domain, pending), buttons=buttons)
 
     def _targets(self, tracker: Tracker, requester: Requester) -> list[Alert] | None:
         """The alerts meant: the button's, the described ones, or None for all of them."""

@@ -25,13 +25,13 @@ from actions.alerts import (
     parse_delivery,
     parse_frequency,
 )
-from recruitbot.alerts.model import Requester, Status
+from recruitbot.alerts.model import Frequency, Requester, Status
 from recruitbot.alerts.service import AlertService
 from recruitbot.db import make_engine
 from recruitbot.places import load_gazetteer
 from recruitbot.schema import alert_consents
 from recruitbot.vacancies.model import SearchCriteria
-from tests.alerts.helpers import FakeConversations, RecordingNotifier, make_service, subscribe
+from tests.alerts.helpers import CONSENT, T0, FakeConversations, RecordingNotifier, make_service, subscribe
 from tests.helpers import domain, rendered
 
 TELEGRAM_USER = "123456789"
@@ -707,3 +707,44 @@ async def test_counts_of_alerts_are_worded_for_one_and_for_several(service, inte
     said, _ = await run(ActionChangeAlerts(service), "stop my job alerts" if intent == "unsubscribe_alerts"
                         else "pause my job alerts", intent)
     assert rendered(said[0]).startswith(several)
+
+
+def _unconfirmed(service: AlertService, criteria: SearchCriteria) -> str:
+    """An email alert signed up for and not yet confirmed by its link."""
+    outcome = service.start_signup(TELEGRAM, criteria, Frequency.INSTANT, CONSENT, email="jo@example.com", now=T0)
+    assert outcome.alert is not None and outcome.confirmation_token
+    return outcome.alert.id
+
+
+@pytest.mark.parametrize("intent", ["pause_alerts", "resume_alerts"])
+async def test_pausing_or_resuming_an_alert_not_yet_confirmed_says_it_has_not_started(service, intent):
+    subscribe(service, SearchCriteria("admin", "York"), TELEGRAM, email=None)  # on: listed first
+    pending = _unconfirmed(service, SearchCriteria("payroll", "Bristol"))
+    said, _ = await run(ActionChangeAlerts(service), f'/{intent}{{"alert_id":"{pending}"}}', intent,
+                        [{"entity": "alert_id", "value": pending}])
+    [message] = said
+    assert rendered(message).startswith("Your alert for payroll · Bristol hasn't started yet: it starts when you click")
+    assert [button["title"] for button in message["buttons"]] == ["Delete alert 2"]
+    assert message["buttons"][0]["payload"] == f'/unsubscribe_alerts{{"alert_id":"{pending}"}}'
+    assert [alert.status for alert in service.list_alerts(TELEGRAM)] == [Status.ACTIVE, Status.PENDING]
+
+
+async def test_several_alerts_not_yet_confirmed_and_a_stop_that_deletes_them(service):
+    _unconfirmed(service, SearchCriteria("payroll", "Bristol"))
+    _unconfirmed(service, SearchCriteria("admin", "Leeds"))
+    said, _ = await run(ActionChangeAlerts(service), "pause my alerts", "pause_alerts")
+    assert rendered(said[0]).startswith("Those alerts haven't started yet (admin · Leeds, payroll · Bristol)")
+    assert [button["title"] for button in said[0]["buttons"]] == ["Delete alert 1", "Delete alert 2"]
+
+    said, _ = await run(ActionChangeAlerts(service), "stop my job alerts", "unsubscribe_alerts")
+    assert [message["response"] for message in said] == ["utter_alerts_deleted"]
+    assert service.list_alerts(TELEGRAM) == []
+
+
+async def test_a_pause_of_alerts_some_of_them_paused_already_says_so(service):
+    paused = subscribe(service, SearchCriteria("admin", "York"), TELEGRAM, email=None)
+    await run(ActionChangeAlerts(service), "pause my alerts", "pause_alerts")
+    _unconfirmed(service, SearchCriteria("payroll", "Bristol"))
+    said, _ = await run(ActionChangeAlerts(service), "pause my alerts", "pause_alerts")
+    assert [message["response"] for message in said] == ["utter_alerts_paused_already"]
+    assert {a.id: a.status for a in service.list_alerts(TELEGRAM)}[paused] is Status.PAUSED
