@@ -14,7 +14,8 @@ own ``GraphNode.__call__`` as dask would make it: each need's ``(node name, outp
 bare name for one nothing provides (``GraphNode`` warns about it, as with dask). The outputs are
 what ``DaskGraphRunner.run`` returns, and an error in a node propagates as it does there (a
 ``RuntimeError`` becomes ``GraphRunError``). ``tests/core/test_graph_runner.py`` compares the two
-on every held-out and dev message's parse and on conversations. Training keeps Rasa's runner.
+on the parse of every training, held-out, dev and benchmark message and on the prediction at every
+point of every story and rule. Training keeps Rasa's runner.
 """
 
 from __future__ import annotations
@@ -39,17 +40,20 @@ class SequentialGraphRunner(DaskGraphRunner):
     def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
         """Run the nodes the targets need; each target's output by its name (as Rasa's runner returns them)."""
         run_targets = list(targets) if targets else self._graph_schema.target_names
+        plan = self._plan(tuple(run_targets))
         outputs: dict[str, Any] = {}
         if inputs:
-            nodes = self._graph_schema.nodes
+            # Rasa's check, against what its task graph holds so far: the nodes to run and the inputs before.
+            keys = {name for name, _ in plan}
             for name, value in inputs.items():
-                if isinstance(value, str) and value in nodes:
+                if isinstance(value, str) and value in keys:
                     raise GraphRunError(
                         f"Input value '{value}' clashes with a node name. Make sure that none of the input "
                         f"names passed to the `run` method are the same as node names in the graph schema.")
+                keys.add(name)
                 outputs[name] = (name, value)
         try:
-            for name, needs in self._plan(tuple(run_targets)):
+            for name, needs in plan:
                 if name not in outputs:  # an input named as a node stands in for it, as with dask
                     outputs[name] = self._instantiated_nodes[name](*(outputs.get(need, need) for need in needs))
         except RuntimeError as error:
