@@ -16,6 +16,10 @@ This entry point builds the same app with ``rasa_sdk.endpoint.create_app`` and a
   or the exception's text. An action's own rejection (``ActionExecutionRejection``, 400) keeps
   rasa-sdk's answer: its action name and message, which Rasa needs and which our code writes.
 
+And it puts back the domain that the Rasa server names by its digest instead of sending it with
+every call (recruitbot/domain_digest.py). Actions get the one kept copy: they must read it, never
+change it (ours only read their responses and forms from it, as rasa-sdk's forms do).
+
 ``python -m recruitbot.action_server`` takes rasa-sdk's command-line options (``--actions``,
 ``--port``, ``--cors``, TLS, logging); ``python -m recruitbot.run`` starts it with the secret set.
 """
@@ -36,11 +40,13 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from recruitbot.domain_digest import DOMAIN_WANTED, DOMAIN_WANTED_STATUS, KnownDomains
 from recruitbot.keys import SECRET_HEADER, action_secret
 from recruitbot.settings import load_settings
 
 MIN_SECRET_LENGTH = 32
 OPEN_PATHS = frozenset({"/health"})
+WEBHOOK_PATH = "/webhook"
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,18 @@ def create_app(
             return _error(HTTPStatus.UNAUTHORIZED)
         if not hmac.compare_digest(presented.encode(), expected):
             return _error(HTTPStatus.FORBIDDEN)
+        return None
+
+    domains = KnownDomains()
+
+    @app.middleware("request")
+    async def fill_in_domain(request: Request) -> HTTPResponse | None:
+        # Registered after require_secret, so it runs after it (Sanic runs request middleware in order).
+        if request.path != WEBHOOK_PATH or request.headers.get("Content-Encoding") == "deflate":
+            return None
+        call = request.json  # parsed once: rasa-sdk's webhook reads this same dict
+        if isinstance(call, dict) and not domains.fill_in(call):
+            return response.json({"error": DOMAIN_WANTED}, status=DOMAIN_WANTED_STATUS)
         return None
 
     # Replaces rasa-sdk's handler for Exception (the one that echoes the request body).

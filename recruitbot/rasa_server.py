@@ -79,7 +79,9 @@ Then the C heap's free pages go back to the system (:func:`release_free_memory`)
 
 Custom action calls reuse their connections (recruitbot/kept_alive.py): Rasa opens a new HTTP session
 and connection for every call; :class:`BoundedRemoteAction` calls through one kept-alive session, which
-:func:`install_session_close` closes when the server stops.
+:func:`install_session_close` closes when the server stops. And they name the domain by its digest instead
+of carrying all of it every time (recruitbot/domain_digest.py): the action server asks for it when it
+does not know that digest, and the call is made once more with the domain.
 The rule policy finds the rules that apply with the same answers about ten times faster
 (recruitbot/rule_search.py), and the policies' states of the conversation are carried on from their
 last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py); both
@@ -104,11 +106,14 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.__main__ import main as rasa_main
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.constants import COMPRESS_ACTION_SERVER_REQUEST_ENV_NAME, DEFAULT_COMPRESS_ACTION_SERVER_REQUEST
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.exceptions import RasaException
+from rasa.utils.common import get_bool_env_variable
+from rasa.utils.endpoints import ClientResponseError
 
-from recruitbot import event_types, graph_runner, rule_search, state_history
+from recruitbot import domain_digest, event_types, graph_runner, rule_search, state_history
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -136,6 +141,7 @@ class BoundedRemoteAction(RemoteAction):
 
     def __init__(self, name: str, action_endpoint: EndpointConfig | None) -> None:
         super().__init__(name, kept_alive(action_endpoint))
+        self._with_domain = False  # the action server asked for the domain: send it with its digest
 
     async def run(
         self,
@@ -146,7 +152,7 @@ class BoundedRemoteAction(RemoteAction):
     ) -> list[Event]:
         """Run the action on the action server; on timeout or failure, the apology instead of its events."""
         try:
-            return await self._bounded(super().run(output_channel, nlg, tracker, domain))
+            return await self._bounded(self._call(output_channel, nlg, tracker, domain))
         except ActionExecutionRejection:
             raise
         except asyncio.TimeoutError:
@@ -155,6 +161,31 @@ class BoundedRemoteAction(RemoteAction):
             reason = _failure(exc)
         log.warning("custom action %s degraded (%s): the user got %s", self.name(), reason, APOLOGY_RESPONSE)
         return await self._apology(output_channel, nlg, tracker) + self._unvalidated(tracker, domain)
+
+    async def _call(
+        self,
+        output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+    ) -> list[Event]:
+        """Rasa's call, made once more with the domain when the action server does not know its digest."""
+        try:
+            return await super().run(output_channel, nlg, tracker, domain)
+        except RasaException as exc:
+            refusal = exc.__cause__
+            if self._with_domain or not (isinstance(refusal, ClientResponseError)
+                                         and domain_digest.is_domain_wanted(refusal.status, refusal.text)):
+                raise
+        self._with_domain = True
+        return await super().run(output_channel, nlg, tracker, domain)
+
+    def _action_call_format(self, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
+        """Rasa's call body, naming the domain by its digest instead of sending it (recruitbot/domain_digest.py)."""
+        body = super()._action_call_format(tracker, domain)
+        if get_bool_env_variable(COMPRESS_ACTION_SERVER_REQUEST_ENV_NAME, DEFAULT_COMPRESS_ACTION_SERVER_REQUEST):
+            return body  # rasa-sdk reads a compressed call itself, before the action server could fill it in
+        return domain_digest.call_body(body, domain, with_domain=self._with_domain)
 
     async def _bounded(self, call: Awaitable[list[Event]]) -> list[Event]:
         """``call``'s result, or ``asyncio.TimeoutError`` once it has had ``timeout_s`` of the event loop's time.

@@ -1,4 +1,4 @@
-"""Two actions for the action server tests: one that answers, one that fails with the user's words in its error."""
+"""Actions for the action server tests: one answers, one fails with the user's words, one reads the domain."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ class ActionCrash(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Raise."""
         raise RuntimeError(f"cannot handle {tracker.latest_message.get('text')}")
+
+
+class ActionSayGreeting(Action):
+    """Says the domain's first greeting: what it says shows which domain the action was given."""
+
+    def name(self) -> str:
+        """The action's name."""
+        return "action_say_greeting"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        """Utter the text of ``utter_greet``'s first variation."""
+        dispatcher.utter_message(text=domain["responses"]["utter_greet"][0]["text"])
+        return []

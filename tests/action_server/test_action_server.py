@@ -9,13 +9,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
 from recruitbot.action_server import MIN_SECRET_LENGTH, SECRET_HEADER, create_app
+from recruitbot.domain_digest import DIGEST_KEY, DOMAIN_WANTED, DOMAIN_WANTED_STATUS
 from recruitbot.run import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,3 +145,42 @@ def test_an_unknown_action_is_named_but_the_conversation_is_not(server: str) -> 
 def test_a_short_secret_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="at least"):
         create_app("x" * (MIN_SECRET_LENGTH - 1), "tests.action_server.sample_actions")
+
+
+def greeting_call(digest: str, greeting: str | None) -> bytes:
+    """A call to action_say_greeting naming its domain by ``digest``; with a domain too unless ``greeting`` is None."""
+    body = action_call("action_say_greeting")
+    del body["domain"]
+    body[DIGEST_KEY] = digest
+    if greeting is not None:
+        body["domain"] = {"responses": {"utter_greet": [{"text": greeting}]}}
+    return json.dumps(body).encode()
+
+
+def said(body: str) -> list[str]:
+    return [message["text"] for message in json.loads(body)["responses"]]
+
+
+def test_a_domain_named_by_a_digest_the_server_does_not_know_is_asked_for(server: str) -> None:
+    status, body = post(server, greeting_call(f"unknown-{uuid.uuid4().hex}", None), {SECRET_HEADER: SECRET})
+    assert (status, json.loads(body)) == (DOMAIN_WANTED_STATUS, {"error": DOMAIN_WANTED})
+    assert MARKER not in body
+
+
+def test_a_domain_sent_once_with_its_digest_is_given_to_the_calls_that_name_it(server: str) -> None:
+    first, second = f"first-{uuid.uuid4().hex}", f"second-{uuid.uuid4().hex}"
+    headers = {SECRET_HEADER: SECRET}
+    assert post(server, greeting_call(first, "Hello from the first model"), headers) == (200, ANY)
+    assert said(post(server, greeting_call(first, None), headers)[1]) == ["Hello from the first model"]
+    # Another model's domain does not replace the first one's, and a call carrying a domain uses its own.
+    assert said(post(server, greeting_call(second, "Hi from the second"), headers)[1]) == ["Hi from the second"]
+    assert said(post(server, greeting_call(second, None), headers)[1]) == ["Hi from the second"]
+    assert said(post(server, greeting_call(first, None), headers)[1]) == ["Hello from the first model"]
+    status, body = post(server, json.dumps({**action_call("action_say_greeting"), "domain": {
+        "responses": {"utter_greet": [{"text": "Rasa's own call"}]}}}).encode(), headers)
+    assert (status, said(body)) == (200, ["Rasa's own call"])
+
+
+def test_a_digest_does_not_get_past_the_secret(server: str) -> None:
+    status, body = post(server, greeting_call(f"unknown-{uuid.uuid4().hex}", None), {})
+    assert (status, json.loads(body)) == (401, {"error": "Unauthorized"})
