@@ -83,9 +83,11 @@ and connection for every call; :class:`BoundedRemoteAction` calls through one ke
 of carrying all of it every time (recruitbot/domain_digest.py): the action server asks for it when it
 does not know that digest, and the call is made once more with the domain.
 The rule policy finds the rules that apply with the same answers about ten times faster
-(recruitbot/rule_search.py), and the policies' states of the conversation are carried on from their
-last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py); both
-are installed by :func:`main`.
+(recruitbot/rule_search.py), the policies' states of the conversation are carried on from their
+last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py), the
+prediction graph runs node after node instead of through dask (recruitbot/graph_runner.py), events
+find their class by name in an index (recruitbot/event_types.py), and the count featurizers read each
+word's n-grams once (recruitbot/count_vectors.py); :func:`main` installs them all.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.common import get_bool_env_variable
 from rasa.utils.endpoints import ClientResponseError
 
-from recruitbot import domain_digest, event_types, graph_runner, rule_search, state_history
+from recruitbot import count_vectors, domain_digest, event_types, graph_runner, rule_search, state_history
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -428,7 +430,7 @@ def limit_blas_threads() -> None:
 
 
 def main() -> None:
-    """Rasa's command line with the bound, the model load, heap freeze, rule search, states and graph runner."""
+    """Rasa's command line with the bound, the model load, heap freeze and the speed changes named above."""
     limit_blas_threads()
     install_action_bound(load_settings().action_timeout_seconds)
     install_session_close()
@@ -438,6 +440,7 @@ def main() -> None:
     state_history.install()
     graph_runner.install()
     event_types.install()
+    count_vectors.install()
     rasa_main()
 
 
