@@ -86,8 +86,9 @@ The rule policy finds the rules that apply with the same answers about ten times
 (recruitbot/rule_search.py), the policies' states of the conversation are carried on from their
 last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py), the
 prediction graph runs node after node instead of through dask (recruitbot/graph_runner.py), events
-find their class by name in an index (recruitbot/event_types.py), and the count featurizers read each
-word's n-grams once (recruitbot/count_vectors.py); :func:`main` installs them all.
+find their class by name in an index (recruitbot/event_types.py), the count featurizers read each
+word's n-grams once (recruitbot/count_vectors.py), and a tracker's applied events are carried on from
+the last time they were asked for (recruitbot/applied_events.py); :func:`main` installs them all.
 """
 
 from __future__ import annotations
@@ -115,7 +116,15 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.common import get_bool_env_variable
 from rasa.utils.endpoints import ClientResponseError
 
-from recruitbot import count_vectors, domain_digest, event_types, graph_runner, rule_search, state_history
+from recruitbot import (
+    applied_events,
+    count_vectors,
+    domain_digest,
+    event_types,
+    graph_runner,
+    rule_search,
+    state_history,
+)
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
 
@@ -441,6 +450,7 @@ def main() -> None:
     graph_runner.install()
     event_types.install()
     count_vectors.install()
+    applied_events.install()
     rasa_main()
 
 
