@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import enum
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,10 +14,11 @@ import pytest
 import rasa.core.run
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 import recruitbot.kept_alive
-from recruitbot.kept_alive import KeptAliveEndpoint, close_sessions, kept_alive
+from recruitbot.kept_alive import KeptAliveEndpoint, close_sessions, encode_json, kept_alive
 from recruitbot.rasa_server import BoundedRemoteAction, install_session_close
 from tests.action_server.test_bounded_actions import run, search_tracker
 
@@ -126,3 +129,48 @@ async def test_the_server_closes_the_sessions_when_it_stops(monkeypatch: pytest.
         shared = twin.session()._session  # type: ignore[attr-defined]
         await rasa.core.run.close_resources(object(), asyncio.get_running_loop())
         assert closed == ["rasa's resources"] and shared.closed
+
+
+class Label(str):
+    """A subclass of str: orjson would write it its own way, so json.dumps does."""
+
+
+class Level(enum.IntEnum):
+    """An int enum: orjson writes its value, as json.dumps does."""
+
+    HIGH = 2
+
+
+@pytest.mark.parametrize("value", [
+    search_tracker().current_state(EventVerbosity.ALL),
+    {"text": "café £25k \u2013 naïve", "confidence": 0.1, "tiny": 1e-7, "big": 1.5e300, "neg": -0.0, "list": (1, 2)},
+    {"level": Level.HIGH, "levels": [Level.HIGH]},  # an enum member: its value, from both
+])
+def test_a_call_body_reads_back_as_the_json_rasa_would_write(value: object) -> None:
+    assert json.loads(encode_json(value)) == json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("value", [
+    {"slot": 2**70}, {1: "an int key"}, {"text": "\ud800 a lone surrogate"}, {"label": Label("x")},
+    [Label("y"), {"z": [2**64]}],
+])
+def test_what_orjson_writes_differently_is_written_by_json_dumps(value: object) -> None:
+    assert encode_json(value) == json.dumps(value)
+
+
+@pytest.mark.parametrize("value", [{"when": datetime.datetime(2026, 11, 28)}, {"dataclass": Seen()}, {"s": {1}}])
+def test_what_json_dumps_cannot_write_fails_as_it_fails(value: object) -> None:
+    with pytest.raises(TypeError):
+        json.dumps(value)
+    with pytest.raises(TypeError):
+        encode_json(value)
+
+
+def test_a_float_that_is_not_a_number_is_written_as_null() -> None:
+    assert json.loads(encode_json({"x": float("nan"), "y": float("inf")})) == {"x": None, "y": None}
+
+
+async def test_the_shared_session_writes_bodies_with_encode_json() -> None:
+    async with keep_alive_server() as (endpoint, _seen):
+        session = await kept_alive(endpoint).session().__aenter__()  # type: ignore[union-attr]
+        assert session._json_serialize is encode_json
