@@ -14,7 +14,7 @@ With SQLite, the Rasa server is the only process that writes the tracker file
 
 - hands back the tracker saved last instead of reading it again, for the ``cache_size``
   conversations saved last, and saves such a tracker's new events without counting the stored
-  ones;
+  ones, as it saves a new conversation's first events (its read just found none stored);
 - writes a turn's events as the rows Rasa's save writes, with one ``INSERT`` instead of an ORM
   object each;
 - keeps one connection open, with the file in write-ahead-log mode (``synchronous`` stays FULL:
@@ -76,6 +76,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """Rasa's arguments (``dialect``, ``db``, ...), plus how many conversations to keep (0: none)."""
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
         self._writer: sa.engine.Connection | None = None  # writes a kept tracker's new events
+        self._unstored: set[str] = set()  # read from the database and not found there (none stored)
         super().__init__(*args, **kwargs)
         size = int(cache_size)
         if size < 0:
@@ -112,6 +113,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # A new model's domain may have other slots: trackers made with the old one go.
         self._domain = domain or Domain.empty()
         self._saved.clear()
+        self._unstored.clear()
 
     def kept(self) -> list[str]:
         """The sender ids whose trackers are kept and not handed out, least recently saved first."""
@@ -121,6 +123,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """Drop what is kept of these conversations (they were erased from the database)."""
         for sender_id in sender_ids:
             self._saved.pop(sender_id, None)
+            self._unstored.discard(sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker saved last for ``sender_id`` (handed out once), or Rasa's read of the database."""
@@ -128,7 +131,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if saved is not None and not saved.handed_out:
             saved.handed_out = True
             return saved.tracker
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        if tracker is None and self._cache_size:
+            # Rasa's read found no event of it at all (it reads back at least the session start of
+            # any conversation stored): its first save writes every event, without counting.
+            if len(self._unstored) >= self._cache_size:
+                self._unstored.clear()
+            self._unstored.add(sender_id)
+        return tracker
 
     async def exists(self, conversation_id: str) -> bool:
         """Whether the conversation is stored (a kept one is, and stays kept)."""
@@ -140,7 +150,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await super().save(tracker)
             return
         saved = self._saved.pop(tracker.sender_id, None)
-        await self._insert(tracker, saved.stored if saved is not None and saved.tracker is tracker else None)
+        if saved is not None and saved.tracker is tracker:
+            stored: int | None = saved.stored
+        else:
+            stored = 0 if tracker.sender_id in self._unstored else None
+        self._unstored.discard(tracker.sender_id)
+        await self._insert(tracker, stored)
         kept = self._as_read_back(tracker)
         self._saved[tracker.sender_id] = _Saved(kept, len(kept.events))
         while len(self._saved) > self._cache_size:

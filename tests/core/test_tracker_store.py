@@ -323,3 +323,24 @@ async def test_a_save_that_fails_loses_nothing_and_the_next_one_counts_again(
     assert [sql for sql in statements if "count(" in sql.lower()]
     assert stored_rows(db, "kim") == 3 + 4 * 5
     assert state(await store.retrieve("kim")) == state(await rasa_store.retrieve("kim"))
+
+
+async def test_a_new_conversations_first_save_counts_nothing(
+    store: CachedSQLTrackerStore, rasa_store: SQLTrackerStore, db: Path,
+) -> None:
+    clock = Clock()
+    await two_turns(store, "old", clock)
+    assert await store.retrieve("new") is None  # Rasa's read: nothing stored for it
+    tracker = DialogueStateTracker.from_events("new", session_start(clock) + user_turn(clock, "hi"), DOMAIN.slots)
+    statements = statements_run(store)
+    await store.save(tracker)
+    assert not [sql for sql in statements if "count(" in sql.lower() or sql.lstrip().upper().startswith("SELECT")]
+    assert stored_rows(db, "new") == 3 + 5
+    assert state(await store.retrieve("new")) == state(await rasa_store.retrieve("new"))
+    # A conversation that was found is counted as before when it is not kept.
+    store.forget(["old"])
+    assert await store.retrieve("old") is not None
+    statements.clear()
+    await take_turn(store, "old", user_turn(clock, "again"))
+    assert [sql for sql in statements if "count(" in sql.lower()]
+    assert state(await store.retrieve("old")) == state(await rasa_store.retrieve("old"))
