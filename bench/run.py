@@ -154,25 +154,39 @@ def measure_level(bot: Started, scripts: tuple[Script, ...], level: Level) -> Le
     return LevelRun(result, server_cpu, max(0.0, background) / capacity if capacity else 0.0)
 
 
-def bench_bot(bot: Bot, trained: Trained, levels: tuple[Level, ...], results: Path, profile: bool) -> Report:
-    """Start the bot, warm it up, run every level against it and stop it."""
-    report = Report(bot.name, trained)
-    say(f"{bot.name}: starting")
-    with bot.running(trained, results / "logs") as started:
-        report.cold_start_s = started.cold_start_s
-        report.rss_ready_mb = rss_mb(bot_pids(tuple(started.servers.values())))
-        say(f"{bot.name}: answered after {started.cold_start_s:.1f} s; warming up")
-        report.warm_up_errors = warm_up(started, bot.scripts, results / f"transcript-{bot.name}.txt")
+def bench_bots(bots: list[Bot], trained: dict[str, Trained], levels: tuple[Level, ...], results: Path,
+               profile: bool) -> dict[str, Report]:
+    """Start the bots one after the other, then run each level against each bot in turn; stop them.
+
+    The bots run side by side, and each level is measured on one bot right after the other (the
+    others idle meanwhile): on a machine whose speed drifts from minute to minute, each ratio then
+    compares figures taken a few seconds apart instead of minutes apart.
+    """
+    reports = {bot.name: Report(bot.name, trained[bot.name]) for bot in bots}
+    with ExitStack() as running:
+        started: dict[str, Started] = {}
+        for bot in bots:  # each cold start with the bots already started idle
+            say(f"{bot.name}: starting")
+            started[bot.name] = running.enter_context(bot.running(trained[bot.name], results / "logs"))
+            report = reports[bot.name]
+            report.cold_start_s = started[bot.name].cold_start_s
+            report.rss_ready_mb = rss_mb(bot_pids(tuple(started[bot.name].servers.values())))
+            say(f"{bot.name}: answered after {report.cold_start_s:.1f} s; warming up")
+            report.warm_up_errors = warm_up(started[bot.name], bot.scripts,
+                                            results / f"transcript-{bot.name}.txt")
         for level in levels:
-            say(f"{bot.name}: {level.concurrency} concurrent conversation(s)")
-            with ExitStack() as profiling:
-                if profile and level.concurrency == 1:
-                    report.profiles += start_profiles(started, results, profiling)
-                report.levels.append(measure_level(started, bot.scripts, level))
-            say(f"{bot.name}:   {json.dumps(report.levels[-1].summary())}")
-        pids = bot_pids(tuple(started.servers.values()))
-        report.rss_after_mb, report.processes = rss_mb(pids), len(pids)
-    return report
+            for bot in bots:
+                report = reports[bot.name]
+                say(f"{bot.name}: {level.concurrency} concurrent conversation(s)")
+                with ExitStack() as profiling:
+                    if profile and level.concurrency == 1:
+                        report.profiles += start_profiles(started[bot.name], results, profiling)
+                    report.levels.append(measure_level(started[bot.name], bot.scripts, level))
+                say(f"{bot.name}:   {json.dumps(report.levels[-1].summary())}")
+        for bot in bots:
+            pids = bot_pids(tuple(started[bot.name].servers.values()))
+            reports[bot.name].rss_after_mb, reports[bot.name].processes = rss_mb(pids), len(pids)
+    return reports
 
 
 # The table
@@ -418,7 +432,7 @@ def _fresh_results_dir(results: Path) -> None:
 
 def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
         production: bool = False, untimed: bool = False, floor: bool = False) -> dict[str, Report]:
-    """Prepare, then benchmark, each bot in turn; write the reports; return them."""
+    """Prepare each bot, then benchmark them level by level; write the reports; return them."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     host = machine()
     levels, mode = (QUICK, "quick") if quick else (FULL, "full")
@@ -428,7 +442,7 @@ def run(quick: bool, retrain: bool, profile: bool, only: str | None, out: Path,
     for name in names:  # both trainings first, one at a time, so that no server runs beside a training
         say(f"{name}: preparing the model")
         trained[name] = BOT_DEFINITIONS[name].prepare(not (quick or untimed), retrain, RESULTS / "logs")
-    reports = {name: bench_bot(BOT_DEFINITIONS[name], trained[name], levels, RESULTS, profile) for name in names}
+    reports = bench_bots([BOT_DEFINITIONS[name] for name in names], trained, levels, RESULTS, profile)
     text = markdown(reports, levels, host, mode)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(_report_json(reports, levels, host, mode, started_at), indent=2) + "\n")
