@@ -10,8 +10,8 @@ its responses and forms from it.
 So both sides agree on a name for it instead:
 
 - the Rasa server (:func:`call_body`) sends ``DIGEST_KEY``, the SHA-256 of the domain's JSON,
-  in place of the domain; where it has to send the domain (the first call, or after the action
-  server asked for it) it sends both;
+  in place of the domain; when the action server asks for the domain (it was never sent it, or has
+  forgotten it), the call goes again with both;
 - the action server (:class:`KnownDomains`) keeps the domains it was sent by their digests, and
   puts the one named back into the call before rasa-sdk reads it, so every action gets the domain
   exactly as before. A digest it does not know (it has just started, or forgot an old model's
