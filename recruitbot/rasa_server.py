@@ -87,8 +87,9 @@ The rule policy finds the rules that apply with the same answers about ten times
 last prediction instead of rebuilt from the session's first event (recruitbot/state_history.py), the
 prediction graph runs node after node instead of through dask (recruitbot/graph_runner.py), events
 find their class by name in an index (recruitbot/event_types.py), the count featurizers read each
-word's n-grams once (recruitbot/count_vectors.py), and a tracker's applied events are carried on from
-the last time they were asked for (recruitbot/applied_events.py); :func:`main` installs them all.
+word's n-grams once (recruitbot/count_vectors.py), a tracker's applied events are carried on from
+the last time they were asked for (recruitbot/applied_events.py), and whether the domain is empty is
+asked of one empty domain made once (recruitbot/empty_domain.py); :func:`main` installs them all.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ from recruitbot import (
     applied_events,
     count_vectors,
     domain_digest,
+    empty_domain,
     event_types,
     graph_runner,
     rule_search,
@@ -451,6 +453,7 @@ def main() -> None:
     event_types.install()
     count_vectors.install()
     applied_events.install()
+    empty_domain.install()
     rasa_main()
 
 
