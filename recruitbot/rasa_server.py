@@ -100,7 +100,7 @@ import ctypes
 import functools
 import gc
 import logging
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import rasa.core.actions.action
@@ -165,7 +165,8 @@ class BoundedRemoteAction(RemoteAction):
     ) -> list[Event]:
         """Run the action on the action server; on timeout or failure, the apology instead of its events."""
         try:
-            return await self._bounded(self._call(output_channel, nlg, tracker, domain))
+            return await self._bounded(self._asked_domain_again(
+                lambda: super(BoundedRemoteAction, self).run(output_channel, nlg, tracker, domain)))
         except ActionExecutionRejection:
             raise
         except asyncio.TimeoutError:
@@ -175,23 +176,17 @@ class BoundedRemoteAction(RemoteAction):
         log.warning("custom action %s degraded (%s): the user got %s", self.name(), reason, APOLOGY_RESPONSE)
         return await self._apology(output_channel, nlg, tracker) + self._unvalidated(tracker, domain)
 
-    async def _call(
-        self,
-        output_channel: OutputChannel,
-        nlg: NaturalLanguageGenerator,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-    ) -> list[Event]:
-        """Rasa's call, made once more with the domain when the action server does not know its digest."""
+    async def _asked_domain_again(self, call: Callable[[], Awaitable[list[Event]]]) -> list[Event]:
+        """Rasa's ``call``, made once more with the domain when the action server does not know its digest."""
         try:
-            return await super().run(output_channel, nlg, tracker, domain)
+            return await call()
         except RasaException as exc:
             refusal = exc.__cause__
             if self._with_domain or not (isinstance(refusal, ClientResponseError)
                                          and domain_digest.is_domain_wanted(refusal.status, refusal.text)):
                 raise
         self._with_domain = True
-        return await super().run(output_channel, nlg, tracker, domain)
+        return await call()
 
     def _action_call_format(self, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
         """Rasa's call body, naming the domain by its digest instead of sending it (recruitbot/domain_digest.py)."""
