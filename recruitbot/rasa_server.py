@@ -89,7 +89,9 @@ prediction graph runs node after node instead of through dask (recruitbot/graph_
 find their class by name in an index (recruitbot/event_types.py), the count featurizers read each
 word's n-grams once (recruitbot/count_vectors.py), a tracker's applied events are carried on from
 the last time they were asked for (recruitbot/applied_events.py), and whether the domain is empty is
-asked of one empty domain made once (recruitbot/empty_domain.py); :func:`main` installs them all.
+asked of one empty domain made once (recruitbot/empty_domain.py), and the tracker copied before each
+action is made from the tracker's state instead of a replay of its events (recruitbot/tracker_copy.py);
+:func:`main` installs them all.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ from recruitbot import (
     graph_runner,
     rule_search,
     state_history,
+    tracker_copy,
 )
 from recruitbot.kept_alive import close_sessions, kept_alive
 from recruitbot.settings import Settings, load_settings
@@ -449,6 +452,7 @@ def main() -> None:
     count_vectors.install()
     applied_events.install()
     empty_domain.install()
+    tracker_copy.install()
     rasa_main()
 
 
