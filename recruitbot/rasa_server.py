@@ -90,7 +90,8 @@ find their class by name in an index (recruitbot/event_types.py), the count feat
 word's n-grams once (recruitbot/count_vectors.py), a tracker's applied events are carried on from
 the last time they were asked for (recruitbot/applied_events.py), and whether the domain is empty is
 asked of one empty domain made once (recruitbot/empty_domain.py), and the tracker copied before each
-action is made from the tracker's state instead of a replay of its events (recruitbot/tracker_copy.py);
+action is made from the tracker's state instead of a replay of its events (recruitbot/tracker_copy.py),
+and Rasa's debug log lines get no deep copies while they are dropped (recruitbot/log_copies.py);
 :func:`main` installs them all.
 """
 
@@ -126,6 +127,7 @@ from recruitbot import (
     empty_domain,
     event_types,
     graph_runner,
+    log_copies,
     rule_search,
     state_history,
     tracker_copy,
@@ -453,6 +455,7 @@ def main() -> None:
     applied_events.install()
     empty_domain.install()
     tracker_copy.install()
+    log_copies.install()
     rasa_main()
 
 
