@@ -91,3 +91,26 @@ def story_trackers(domain: Any) -> list[Any]:
         [str(PROJECT_ROOT / "data"), str(PROJECT_ROOT / "tests" / "test_stories.yml")],
     )
     return load_data(importer, domain, augmentation_factor=0)
+
+
+def taken_back(story: list[Any]) -> Iterator[Any]:
+    """The story's events with what a live conversation can do in between: rewinds, undone actions, restarts."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    for number, event in enumerate(story):
+        yield event
+        if isinstance(event, UserUttered) and number % 3 == 0:
+            yield UserUtteranceReverted()
+            yield event
+        if isinstance(event, ActionExecuted) and number % 5 == 0 and event.action_name != "action_listen":
+            yield ActionReverted()
+            yield event
+        if number % 11 == 10:
+            yield Restarted() if number % 2 else SessionStarted()

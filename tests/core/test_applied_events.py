@@ -31,7 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from recruitbot import applied_events
 from recruitbot.applied_events import RASAS_APPLIED_EVENTS
-from tests.helpers import story_trackers
+from tests.helpers import story_trackers, taken_back
 
 FORMS = ("alert_form", "handoff_form")
 
@@ -49,25 +49,11 @@ def _grown(events: Iterator[Event], ask: Callable[[int], bool]) -> Iterator[Dial
             yield tracker
 
 
-def _taken_back(story: list[Event]) -> Iterator[Event]:
-    """The story with what a live conversation can do in between: rewinds, undone actions, restarts."""
-    for number, event in enumerate(story):
-        yield event
-        if isinstance(event, UserUttered) and number % 3 == 0:
-            yield UserUtteranceReverted()
-            yield event
-        if isinstance(event, ActionExecuted) and number % 5 == 0 and event.action_name != "action_listen":
-            yield ActionReverted()
-            yield event
-        if number % 11 == 10:
-            yield Restarted() if number % 2 else SessionStarted()
-
-
 @pytest.mark.model
 def test_after_every_event_of_every_story_the_applied_events_are_rasas(loaded_agent: Agent) -> None:
     compared = 0
     for story in story_trackers(loaded_agent.domain):
-        for events in (list(story.events), list(_taken_back(list(story.events)))):
+        for events in (list(story.events), list(taken_back(list(story.events)))):
             for tracker in _grown(iter(events), lambda _number: True):
                 assert _same(applied_events.applied_events(tracker), RASAS_APPLIED_EVENTS(tracker)), story.sender_id
                 compared += 1

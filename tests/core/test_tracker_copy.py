@@ -46,7 +46,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity, Trac
 
 from recruitbot import tracker_copy
 from recruitbot.tracker_copy import RASAS_COPY
-from tests.helpers import story_trackers
+from tests.helpers import story_trackers, taken_back
 
 FORMS = ("alert_form", "handoff_form")
 _SAME_OBJECT = ("latest_message", "latest_bot_utterance")
@@ -109,20 +109,6 @@ def _grown(events: list[Event], slots: list[Any]) -> Iterator[DialogueStateTrack
         yield tracker
 
 
-def _taken_back(story: list[Event]) -> Iterator[Event]:
-    """The story with what a live conversation can do in between: rewinds, undone actions, restarts."""
-    for number, event in enumerate(story):
-        yield event
-        if isinstance(event, UserUttered) and number % 3 == 0:
-            yield UserUtteranceReverted()
-            yield event
-        if isinstance(event, ActionExecuted) and number % 5 == 0 and event.action_name != "action_listen":
-            yield ActionReverted()
-            yield event
-        if number % 11 == 10:
-            yield Restarted() if number % 2 else SessionStarted()
-
-
 def _more() -> list[Event]:
     return [EntitiesAdded([{"entity": "location", "value": "Hull"}]), ActionExecuted("action_listen"),
             UserUttered("hi", {"name": "greet", "confidence": 1.0}),
@@ -134,7 +120,7 @@ def _more() -> list[Event]:
 def test_after_every_event_of_every_story_the_copy_is_rasas(loaded_agent: Agent) -> None:
     compared = 0
     for story in story_trackers(loaded_agent.domain):
-        for events in (list(story.events), list(_taken_back(list(story.events)))):
+        for events in (list(story.events), list(taken_back(list(story.events)))):
             for tracker in _grown(events, list(loaded_agent.domain.slots)):
                 _check_copies(tracker, _more())
                 compared += 1
@@ -296,7 +282,7 @@ def test_a_replay_onto_the_domains_slots_is_rasas_after_every_event_of_every_sto
     domain = loaded_agent.domain
     fast = 0
     for story in story_trackers(domain):
-        for events in (list(story.events), list(_taken_back(list(story.events)))):
+        for events in (list(story.events), list(taken_back(list(story.events)))):
             for tracker in _grown(events, list(domain.slots)):
                 new = _new_events()
                 ours = tracker_copy.replayed(tracker, new, domain.slots)
