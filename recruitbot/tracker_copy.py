@@ -30,7 +30,7 @@ Trackers of a subclass, with slots made on demand (no domain), with a bounded hi
 latest message is the empty one a reset made (events change it in place: the copy needs its own) are
 copied by Rasa's replay. ``tests/core/test_tracker_copy.py`` compares every attribute of both copies
 after every event of every story, rule and conversation test (with rewinds, undone actions,
-restarts and new sessions) and of thousands of random conversations with forms, and the copies'
+restarts and new sessions) and of 800 random conversations with forms, and the copies
 independence from the original.
 """
 

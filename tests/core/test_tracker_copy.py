@@ -1,7 +1,7 @@
 """A tracker's copy made from its state (recruitbot/tracker_copy.py) is the one Rasa's replay makes.
 
 After every event of every story, rule and conversation test (also with rewinds, undone actions,
-restarts and new sessions added) and of thousands of random conversations with forms, both copies
+restarts and new sessions added) and of 800 random conversations with forms, both copies
 must hold the same attributes: the same event objects, slots with the same values (the same objects)
 and flags, the same latest message and bot utterance, equal loop and action dicts. Then each copy
 gets more events, which must change neither the original nor the other copy, and the two copies must
